@@ -1,0 +1,50 @@
+package io.llmpipe.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A read-only vector of float values stored in some element type (F32, F16, a ggml block
+ * quantization...). Weight matrices are FloatTensors in row-major order: row {@code r} of a
+ * {@code [rows][cols]} matrix starts at element {@code r * cols}.
+ *
+ * <p>Implementations are immutable views over memory they do not own (a memory-mapped model
+ * file, or a heap array); any thread may call any method concurrently.
+ *
+ * <p>Offsets passed to {@link #dot} and {@link #dequantize} must be multiples of the type's block
+ * size and {@code n} a multiple of it too, which holds for every row of a ggml matrix.
+ */
+public abstract class FloatTensor {
+
+    /** Number of elements. */
+    public abstract long size();
+
+    public abstract GGMLType type();
+
+    /** One element, dequantized. Slow: for tests, embeddings and odd paths, not for kernels. */
+    public abstract float getFloat(long index);
+
+    /** Dot product of elements {@code [offset, offset + n)} with {@code x[xOffset .. xOffset + n)}. */
+    public abstract float dot(long offset, float[] x, int xOffset, int n);
+
+    /** Writes elements {@code [offset, offset + n)} as floats to {@code dst[dstOffset ..]}. */
+    public abstract void dequantize(long offset, float[] dst, int dstOffset, int n);
+
+    /** A view of {@code elements} elements of {@code type} stored at the start of {@code segment}. */
+    public static FloatTensor of(GGMLType type, MemorySegment segment, long elements) {
+        long bytes = type.byteSize(elements);
+        if (segment.byteSize() < bytes) {
+            throw new IllegalArgumentException("segment of " + segment.byteSize() + " bytes is too small for "
+                    + elements + " " + type + " elements (" + bytes + " bytes)");
+        }
+        MemorySegment s = segment.asSlice(0, bytes);
+        return switch (type) {
+            case F32 -> new F32Tensor(s, elements);
+            case F16 -> new F16Tensor(s, elements);
+            case BF16 -> new BF16Tensor(s, elements);
+            case Q8_0 -> new Q8_0Tensor(s, elements);
+            case Q4_0 -> new Q4_0Tensor(s, elements);
+            case Q4_K -> new Q4_KTensor(s, elements);
+            case Q6_K -> new Q6_KTensor(s, elements);
+        };
+    }
+}
