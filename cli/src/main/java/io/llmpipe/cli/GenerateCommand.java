@@ -1,0 +1,154 @@
+package io.llmpipe.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmpipe.engine.attention.Attention;
+import io.llmpipe.engine.attention.DenseAttention;
+import io.llmpipe.engine.generation.GenerationOptions;
+import io.llmpipe.engine.generation.GenerationResult;
+import io.llmpipe.engine.generation.Generator;
+import io.llmpipe.engine.model.Model;
+import io.llmpipe.engine.model.ModelLoader;
+import io.llmpipe.engine.sampling.SamplingParams;
+import io.llmpipe.engine.tensor.Parallel;
+import io.llmpipe.engine.tokenizer.StreamingDecoder;
+import io.llmpipe.engine.tokenizer.Tokenizer;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pipeline generate}: in-process generation, no Kafka. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate text from a prompt in-process (no Kafka, no services).")
+final class GenerateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "Model file: .gguf, or a llama2.c .bin checkpoint.")
+    Path model;
+
+    @Option(names = "--tokenizer", description = "llama2.c tokenizer file (default: tok<vocab>.bin or tokenizer.bin beside the model).")
+    Path tokenizer;
+
+    @Option(names = "--prompt", required = true, description = "Prompt text.")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "256", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0.8", description = "0 for greedy (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "40", description = "0 for no limit (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "0.95", description = "Nucleus mass in (0, 1] (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--seed", description = "Random seed (default: random; reported with --json).")
+    Long seed;
+
+    @Option(names = "--context", defaultValue = "0", description = "Context length in tokens (default: what the model file declares).")
+    int context;
+
+    @Option(names = "--threads", description = "Worker threads (default: all processors).")
+    Integer threads;
+
+    @Option(names = "--attention", defaultValue = "dense", description = "Prefill attention: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    AttentionMode attention;
+
+    @Option(names = "--ignore-eos", description = "Keep generating past end-of-sequence tokens.")
+    boolean ignoreEos;
+
+    @Option(names = "--json", description = "Print one JSON object (prompt_token_ids, token_ids, text, timings) instead of streaming text.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    enum AttentionMode { dense }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        long seedValue = seed != null ? seed : new SecureRandom().nextLong();
+        SamplingParams sampling = new SamplingParams(temperature, topK, topP, seedValue);
+        long t0 = System.nanoTime();
+        try (Model m = ModelLoader.load(new ModelLoader.Options(model, tokenizer, context));
+             Parallel parallel = new Parallel(threads != null ? threads : Parallel.defaultThreads())) {
+            long loadNanos = System.nanoTime() - t0;
+            Tokenizer tok = m.tokenizer();
+            int[] promptIds = tok.encode(prompt, true);
+            if (promptIds.length == 0) {
+                throw new IllegalArgumentException("the prompt encodes to no tokens and the model has no BOS token");
+            }
+            if (promptIds.length > m.config().contextLength()) {
+                throw new IllegalArgumentException("the prompt is " + promptIds.length + " tokens, more than the context length "
+                        + m.config().contextLength() + " (raise --context)");
+            }
+            Set<Integer> stops = ignoreEos ? Set.of() : new HashSet<>(tok.stopTokenIds());
+            GenerationOptions options = new GenerationOptions(maxTokens, sampling, stops, attention(), GenerationOptions.DEFAULT_PREFILL_CHUNK);
+            Generator generator = new Generator(m, parallel);
+            StreamingDecoder decoder = new StreamingDecoder(tok, promptIds[promptIds.length - 1]);
+            StringBuilder text = new StringBuilder();
+            if (!json) {
+                out.print(prompt);
+                out.flush();
+            }
+            GenerationResult r = generator.generate(promptIds, options, token -> {
+                if (stops.contains(token)) {
+                    return true;
+                }
+                String piece = decoder.push(token);
+                text.append(piece);
+                if (!json) {
+                    out.print(piece);
+                    out.flush();
+                }
+                return true;
+            });
+            String rest = decoder.flush();
+            text.append(rest);
+            if (json) {
+                out.println(toJson(m, promptIds, r, text.toString(), seedValue, loadNanos));
+            } else {
+                out.println(rest);
+                spec.commandLine().getErr().printf("%n[%d prompt tokens, %d generated, prefill %.1f tok/s, decode %.1f tok/s, finish: %s]%n",
+                        promptIds.length, r.tokens().length, r.prefillTokensPerSecond(), r.decodeTokensPerSecond(),
+                        r.finishReason().openAiName());
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    private Attention attention() {
+        return switch (attention) {
+            case dense -> DenseAttention.INSTANCE;
+        };
+    }
+
+    private String toJson(Model m, int[] promptIds, GenerationResult r, String text, long seedValue, long loadNanos) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode o = mapper.createObjectNode();
+        o.put("model", m.name());
+        o.putPOJO("prompt_token_ids", promptIds);
+        o.putPOJO("token_ids", r.tokens());
+        o.put("text", text);
+        o.put("finish_reason", r.finishReason().openAiName());
+        o.put("seed", seedValue);
+        ObjectNode t = o.putObject("timings");
+        t.put("load_ms", loadNanos / 1e6);
+        t.put("prompt_tokens", promptIds.length);
+        t.put("generated_tokens", r.tokens().length);
+        t.put("prefill_ms", r.prefillNanos() / 1e6);
+        t.put("decode_ms", r.decodeNanos() / 1e6);
+        t.put("prefill_tokens_per_second", r.prefillTokensPerSecond());
+        t.put("decode_tokens_per_second", r.decodeTokensPerSecond());
+        return mapper.writeValueAsString(o);
+    }
+}
