@@ -14,6 +14,16 @@ public final class Sequence {
         this.cache = cache;
     }
 
+    /** A sequence whose cache already holds {@code length} positions (a KV handoff). */
+    public static Sequence restored(KvCache cache, int length) {
+        if (length < 0 || length > cache.maxPositions()) {
+            throw new IllegalArgumentException("length " + length + " is outside the cache's " + cache.maxPositions() + " positions");
+        }
+        Sequence s = new Sequence(cache);
+        s.length = length;
+        return s;
+    }
+
     public KvCache cache() {
         return cache;
     }

@@ -1,0 +1,177 @@
+package io.llmpipe.cli.bench;
+
+import io.llmpipe.engine.attention.DenseAttention;
+import io.llmpipe.engine.generation.Generator;
+import io.llmpipe.engine.generation.Sequence;
+import io.llmpipe.engine.model.Model;
+import io.llmpipe.engine.model.ModelConfig;
+import io.llmpipe.engine.model.ModelLoader;
+import io.llmpipe.engine.model.Weights;
+import io.llmpipe.engine.tensor.FloatTensor;
+import io.llmpipe.engine.tensor.GGMLType;
+import io.llmpipe.engine.tensor.MatMul;
+import io.llmpipe.engine.tensor.Parallel;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * {@code pipeline bench engine}: the machine's memory-read ceiling, mat-vec bandwidth per tensor
+ * type, and prefill/decode speed on stories260K and on random-weight models of Llama-3.2-1B shape
+ * (Q8_0, Q4_0), with the fraction of the ceiling that decode reaches.
+ */
+public final class EngineBench {
+    /** Larger than the last-level cache many times over, so DRAM is what is measured. */
+    static final long STREAM_BYTES = 1L << 30;
+    static final long MATVEC_BYTES = 256L << 20;
+    static final int MATVEC_COLS = 4096;
+
+    public record Options(Path sharedModels, Path workDir, int[] threads, boolean large, int prefillTokens, int decodeTokens) {
+    }
+
+    private final Options options;
+    private final PrintWriter log;
+
+    public EngineBench(Options options, PrintWriter log) {
+        this.options = options;
+        this.log = log;
+    }
+
+    public BenchReport run() throws Exception {
+        BenchReport report = new BenchReport("engine");
+        double[] ceiling = new double[options.threads().length];
+        for (int i = 0; i < options.threads().length; i++) {
+            int t = options.threads()[i];
+            try (Parallel p = new Parallel(t)) {
+                ceiling[i] = MemoryBandwidth.measure(p, STREAM_BYTES, 5);
+            }
+            report.add(row("-", "-", t, "memory_read_bandwidth", ceiling[i] / 1e9, "GB/s"));
+            log.printf("memory read ceiling, %d threads: %.2f GB/s%n", t, ceiling[i] / 1e9);
+            log.flush();
+        }
+        for (GGMLType type : GGMLType.values()) {
+            for (int t : options.threads()) {
+                double bw = matvecBandwidth(type, t);
+                report.add(row("matvec " + MATVEC_COLS + " cols", type.name(), t, "matvec_bandwidth", bw / 1e9, "GB/s"));
+                log.printf("matvec %s, %d threads: %.2f GB/s%n", type, t, bw / 1e9);
+                log.flush();
+            }
+        }
+        Path stories = options.sharedModels().resolve("stories260K.bin");
+        try (Model m = ModelLoader.load(new ModelLoader.Options(stories, options.sharedModels().resolve("tok512.bin"), 512))) {
+            for (int t : options.threads()) {
+                speed(report, m, "stories260K", "F32", t, Math.min(options.prefillTokens(), 256), Math.min(200, 511 - 256), null);
+            }
+        }
+        if (options.large()) {
+            for (GGMLType type : List.of(GGMLType.Q8_0, GGMLType.Q4_0)) {
+                Path file = SyntheticModels.llama32_1bShape(options.workDir().resolve("models"), type, log);
+                try (Model m = ModelLoader.load(new ModelLoader.Options(file, null, 4096))) {
+                    for (int i = 0; i < options.threads().length; i++) {
+                        speed(report, m, "llama-3.2-1b-shape", type.name(), options.threads()[i],
+                                options.prefillTokens(), options.decodeTokens(), ceiling[i]);
+                    }
+                }
+            }
+        }
+        return report;
+    }
+
+    /** Prefill tokens/s and decode tokens/s (one sequence); with a ceiling, the fraction decode reaches. */
+    private void speed(BenchReport report, Model m, String name, String type, int threads, int prefill, int decode, Double ceiling) {
+        try (Parallel p = new Parallel(threads)) {
+            Generator g = new Generator(m, p);
+            int vocab = m.config().vocabularySize();
+            int[] prompt = new int[prefill];
+            Random rnd = new Random(1);
+            for (int i = 0; i < prompt.length; i++) {
+                prompt[i] = 3 + rnd.nextInt(vocab - 3);
+            }
+            // warm-up: JIT the kernels on a short run
+            g.prefill(g.newSequence(), java.util.Arrays.copyOf(prompt, Math.min(prompt.length, 16)), DenseAttention.INSTANCE, 512);
+
+            Sequence seq = g.newSequence();
+            long t0 = System.nanoTime();
+            float[] logits = g.prefill(seq, prompt, DenseAttention.INSTANCE, 512);
+            long t1 = System.nanoTime();
+            double prefillTps = prefill * 1e9 / (t1 - t0);
+
+            int[] one = {io.llmpipe.engine.sampling.Sampler.argmax(logits, 0, vocab)};
+            float[] step = new float[vocab];
+            // two untimed steps, then the timed ones
+            for (int i = 0; i < 2; i++) {
+                g.decode(List.of(seq), one, step);
+                one[0] = io.llmpipe.engine.sampling.Sampler.argmax(step, 0, vocab);
+            }
+            long t2 = System.nanoTime();
+            for (int i = 0; i < decode; i++) {
+                g.decode(List.of(seq), one, step);
+                one[0] = io.llmpipe.engine.sampling.Sampler.argmax(step, 0, vocab);
+            }
+            long t3 = System.nanoTime();
+            double decodeTps = decode * 1e9 / (t3 - t2);
+            report.add(row(name, type, threads, "prefill_tokens_per_second", prefillTps, "tok/s").put("tokens", prefill));
+            report.add(row(name, type, threads, "decode_tokens_per_second", decodeTps, "tok/s").put("tokens", decode));
+            log.printf("%s %s, %d threads: prefill %.1f tok/s (%d tokens), decode %.2f tok/s%n", name, type, threads, prefillTps, prefill, decodeTps);
+            if (ceiling != null) {
+                double bytes = weightBytesPerToken(m);
+                double bw = bytes * decodeTps;
+                report.add(row(name, type, threads, "decode_weight_bandwidth", bw / 1e9, "GB/s"));
+                report.add(row(name, type, threads, "decode_fraction_of_ceiling", bw / ceiling, "ratio"));
+                log.printf("  decode reads %.0f MB/token: %.2f GB/s = %.0f%% of the %.2f GB/s ceiling%n",
+                        bytes / 1e6, bw / 1e9, 100 * bw / ceiling, ceiling / 1e9);
+            }
+            log.flush();
+        }
+    }
+
+    /** Bytes of weights one decode step reads: every matrix once, plus one embedding row. */
+    static double weightBytesPerToken(Model m) {
+        Weights w = m.weights();
+        ModelConfig c = m.config();
+        double bytes = 0;
+        for (int l = 0; l < c.layers(); l++) {
+            for (FloatTensor t : new FloatTensor[]{w.wq()[l], w.wk()[l], w.wv()[l], w.wo()[l], w.w1()[l], w.w2()[l], w.w3()[l]}) {
+                bytes += t.type().byteSize(t.size());
+            }
+        }
+        bytes += w.output().type().byteSize(w.output().size());
+        bytes += w.tokenEmbedding().type().byteSize(c.dim());
+        return bytes;
+    }
+
+    /** Mat-vec over a matrix of MATVEC_BYTES in {@code type}: weight bytes streamed per second (best of 5). */
+    static double matvecBandwidth(GGMLType type, int threads) {
+        int cols = MATVEC_COLS;
+        long rowBytes = type.byteSize(cols);
+        int rows = (int) (MATVEC_BYTES / rowBytes);
+        try (Arena arena = Arena.ofConfined(); Parallel p = new Parallel(threads)) {
+            MemorySegment data = SyntheticModels.randomTensorBytes(arena, type, rows, cols, 42);
+            FloatTensor w = FloatTensor.of(type, data, (long) rows * cols);
+            float[] x = new float[cols];
+            Random rnd = new Random(3);
+            for (int i = 0; i < cols; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[] out = new float[rows];
+            double best = 0;
+            for (int rep = 0; rep < 6; rep++) {
+                long t0 = System.nanoTime();
+                MatMul.matmul(p, w, rows, cols, x, 0, 1, out, 0, rows);
+                long t1 = System.nanoTime();
+                if (rep > 0) {
+                    best = Math.max(best, (double) rows * rowBytes / ((t1 - t0) / 1e9));
+                }
+            }
+            return best;
+        }
+    }
+
+    private static BenchRow row(String model, String type, int threads, String metric, double value, String unit) {
+        return new BenchRow().put("model", model).put("type", type).put("threads", threads)
+                .put("metric", metric).put("value", value).put("unit", unit);
+    }
+}
