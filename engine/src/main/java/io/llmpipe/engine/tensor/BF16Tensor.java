@@ -1,9 +1,18 @@
 package io.llmpipe.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** BF16 elements. (Placeholder until the kernel lands: every method throws.) */
+/** bfloat16 elements: the upper 16 bits of a float32, widened with a shift (vectorised). */
 public final class BF16Tensor extends FloatTensor {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private final MemorySegment segment;
     private final long size;
 
@@ -24,16 +33,41 @@ public final class BF16Tensor extends FloatTensor {
 
     @Override
     public float getFloat(long index) {
-        throw new UnsupportedOperationException("BF16 not implemented yet");
+        return Float.intBitsToFloat(segment.get(Layouts.LE_SHORT, index * 2) << 16);
+    }
+
+    private FloatVector load(long byteOffset) {
+        ShortVector s = ShortVector.fromMemorySegment(S, segment, byteOffset, ByteOrder.LITTLE_ENDIAN);
+        IntVector i = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
+        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
-        throw new UnsupportedOperationException("BF16 not implemented yet");
+        FloatVector acc = FloatVector.zero(F);
+        int upper = n - n % 8;
+        long base = offset * 2;
+        int i = 0;
+        for (; i < upper; i += 8) {
+            acc = load(base + 2L * i).fma(FloatVector.fromArray(F, x, xOffset + i), acc);
+        }
+        float r = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            r += getFloat(offset + i) * x[xOffset + i];
+        }
+        return r;
     }
 
     @Override
     public void dequantize(long offset, float[] dst, int dstOffset, int n) {
-        throw new UnsupportedOperationException("BF16 not implemented yet");
+        int upper = n - n % 8;
+        long base = offset * 2;
+        int i = 0;
+        for (; i < upper; i += 8) {
+            load(base + 2L * i).intoArray(dst, dstOffset + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOffset + i] = getFloat(offset + i);
+        }
     }
 }

@@ -2,8 +2,9 @@ package io.llmpipe.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
 
-/** F16 elements. (Placeholder until the kernel lands: every method throws.) */
+/** IEEE half-precision elements. The dot converts a row to floats in a per-thread buffer first. */
 public final class F16Tensor extends FloatTensor {
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private final MemorySegment segment;
     private final long size;
 
@@ -24,16 +25,21 @@ public final class F16Tensor extends FloatTensor {
 
     @Override
     public float getFloat(long index) {
-        throw new UnsupportedOperationException("F16 not implemented yet");
+        return Layouts.f16(segment, index * 2);
     }
 
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
-        throw new UnsupportedOperationException("F16 not implemented yet");
+        float[] row = Layouts.scratch(SCRATCH, n);
+        dequantize(offset, row, 0, n);
+        return VectorMath.dot(row, 0, x, xOffset, n);
     }
 
     @Override
     public void dequantize(long offset, float[] dst, int dstOffset, int n) {
-        throw new UnsupportedOperationException("F16 not implemented yet");
+        long base = offset * 2;
+        for (int i = 0; i < n; i++) {
+            dst[dstOffset + i] = Float.float16ToFloat(segment.get(Layouts.LE_SHORT, base + 2L * i));
+        }
     }
 }

@@ -1,9 +1,21 @@
 package io.llmpipe.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Q4_0 elements. (Placeholder until the kernel lands: every method throws.) */
+/**
+ * ggml Q4_0: blocks of 32 elements, each an fp16 scale {@code d} then 16 bytes; byte j holds element
+ * j in its low nibble and element j + 16 in its high nibble; x = d * (q - 8).
+ */
 public final class Q4_0Tensor extends FloatTensor {
+    static final int BLOCK = 32;
+    static final int BLOCK_BYTES = 18;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private final MemorySegment segment;
     private final long size;
 
@@ -24,16 +36,48 @@ public final class Q4_0Tensor extends FloatTensor {
 
     @Override
     public float getFloat(long index) {
-        throw new UnsupportedOperationException("Q4_0 not implemented yet");
+        long bo = index / BLOCK * BLOCK_BYTES;
+        int j = (int) (index % BLOCK);
+        int b = Byte.toUnsignedInt(Layouts.u8(segment, bo + 2 + (j % 16)));
+        int q = j < 16 ? b & 0x0F : b >>> 4;
+        return Layouts.f16(segment, bo) * (q - 8);
     }
 
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
-        throw new UnsupportedOperationException("Q4_0 not implemented yet");
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long bo = offset / BLOCK * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
+            float d = Layouts.f16(segment, bo);
+            ByteVector packed = ByteVector.fromMemorySegment(B, segment, bo + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
+            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+            int xo = xOffset + i;
+            FloatVector s = ((FloatVector) lo.castShape(F, 0)).mul(FloatVector.fromArray(F, x, xo));
+            s = ((FloatVector) lo.castShape(F, 1)).fma(FloatVector.fromArray(F, x, xo + 8), s);
+            FloatVector t = ((FloatVector) hi.castShape(F, 0)).mul(FloatVector.fromArray(F, x, xo + 16));
+            t = ((FloatVector) hi.castShape(F, 1)).fma(FloatVector.fromArray(F, x, xo + 24), t);
+            FloatVector dv = FloatVector.broadcast(F, d);
+            acc0 = s.fma(dv, acc0);
+            acc1 = t.fma(dv, acc1);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
     public void dequantize(long offset, float[] dst, int dstOffset, int n) {
-        throw new UnsupportedOperationException("Q4_0 not implemented yet");
+        long bo = offset / BLOCK * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
+            FloatVector dv = FloatVector.broadcast(F, Layouts.f16(segment, bo));
+            ByteVector packed = ByteVector.fromMemorySegment(B, segment, bo + 2, ByteOrder.LITTLE_ENDIAN);
+            ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
+            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+            int o = dstOffset + i;
+            ((FloatVector) lo.castShape(F, 0)).mul(dv).intoArray(dst, o);
+            ((FloatVector) lo.castShape(F, 1)).mul(dv).intoArray(dst, o + 8);
+            ((FloatVector) hi.castShape(F, 0)).mul(dv).intoArray(dst, o + 16);
+            ((FloatVector) hi.castShape(F, 1)).mul(dv).intoArray(dst, o + 24);
+        }
     }
 }

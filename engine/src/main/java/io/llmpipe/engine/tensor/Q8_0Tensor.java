@@ -1,9 +1,21 @@
 package io.llmpipe.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Q8_0 elements. (Placeholder until the kernel lands: every method throws.) */
+/**
+ * ggml Q8_0: blocks of 32 elements, each an fp16 scale {@code d} then 32 int8 quants; x = d * q.
+ * The dot widens 32 quants at a time to 4 float vectors and scales the block's sum once.
+ */
 public final class Q8_0Tensor extends FloatTensor {
+    static final int BLOCK = 32;
+    static final int BLOCK_BYTES = 34;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_256;
     private final MemorySegment segment;
     private final long size;
 
@@ -24,16 +36,43 @@ public final class Q8_0Tensor extends FloatTensor {
 
     @Override
     public float getFloat(long index) {
-        throw new UnsupportedOperationException("Q8_0 not implemented yet");
+        long bo = index / BLOCK * BLOCK_BYTES;
+        return Layouts.f16(segment, bo) * Layouts.u8(segment, bo + 2 + index % BLOCK);
     }
 
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
-        throw new UnsupportedOperationException("Q8_0 not implemented yet");
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        long bo = offset / BLOCK * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
+            float d = Layouts.f16(segment, bo);
+            ByteVector q = ByteVector.fromMemorySegment(B, segment, bo + 2, ByteOrder.LITTLE_ENDIAN);
+            FloatVector q0 = (FloatVector) q.castShape(F, 0);
+            FloatVector q1 = (FloatVector) q.castShape(F, 1);
+            FloatVector q2 = (FloatVector) q.castShape(F, 2);
+            FloatVector q3 = (FloatVector) q.castShape(F, 3);
+            int xo = xOffset + i;
+            FloatVector s = q0.mul(FloatVector.fromArray(F, x, xo));
+            s = q1.fma(FloatVector.fromArray(F, x, xo + 8), s);
+            FloatVector t = q2.mul(FloatVector.fromArray(F, x, xo + 16));
+            t = q3.fma(FloatVector.fromArray(F, x, xo + 24), t);
+            FloatVector dv = FloatVector.broadcast(F, d);
+            acc0 = s.fma(dv, acc0);
+            acc1 = t.fma(dv, acc1);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
     public void dequantize(long offset, float[] dst, int dstOffset, int n) {
-        throw new UnsupportedOperationException("Q8_0 not implemented yet");
+        long bo = offset / BLOCK * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
+            FloatVector dv = FloatVector.broadcast(F, Layouts.f16(segment, bo));
+            ByteVector q = ByteVector.fromMemorySegment(B, segment, bo + 2, ByteOrder.LITTLE_ENDIAN);
+            for (int p = 0; p < 4; p++) {
+                ((FloatVector) q.castShape(F, p)).mul(dv).intoArray(dst, dstOffset + i + 8 * p);
+            }
+        }
     }
 }
