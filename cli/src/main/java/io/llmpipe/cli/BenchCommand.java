@@ -1,7 +1,13 @@
 package io.llmpipe.cli;
 
+import io.llmpipe.cli.bench.BenchReport;
+import io.llmpipe.cli.bench.EngineBench;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code pipeline bench SUITE}: benchmarks that print a table and write target/bench/SUITE.json. */
@@ -12,8 +18,41 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Suite: engine.")
     String suite;
 
+    @Option(names = "--shared", defaultValue = "${sys:llmpipe.project.dir:-.}/../shared", description = "The shared models/data directory.")
+    Path shared;
+
+    @Option(names = "--out", defaultValue = "${sys:llmpipe.project.dir:-.}/target/bench", description = "Where the JSON goes (default: target/bench).")
+    Path out;
+
+    @Option(names = "--threads", split = ",", description = "Thread counts to measure (default: 1 and all cores).")
+    int[] threads;
+
+    @Option(names = "--quick", description = "Skip the 1B-shaped models (seconds instead of minutes).")
+    boolean quick;
+
+    @Option(names = "--prefill-tokens", defaultValue = "128", description = "Prompt length for prefill speed (default: ${DEFAULT-VALUE}).")
+    int prefillTokens;
+
+    @Option(names = "--decode-tokens", defaultValue = "32", description = "Tokens for decode speed (default: ${DEFAULT-VALUE}).")
+    int decodeTokens;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        throw new IllegalArgumentException("unknown benchmark suite '" + suite + "'");
+        PrintWriter log = spec.commandLine().getErr();
+        PrintWriter stdout = spec.commandLine().getOut();
+        int cores = Runtime.getRuntime().availableProcessors();
+        int[] t = threads != null ? threads : cores > 1 ? new int[]{1, cores} : new int[]{1};
+        BenchReport report = switch (suite) {
+            case "engine" -> new EngineBench(new EngineBench.Options(shared.resolve("models").normalize(), out.normalize(), t, !quick,
+                    prefillTokens, decodeTokens), log).run();
+            default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite + "' (known: engine)");
+        };
+        report.print(stdout);
+        stdout.println("wrote " + report.writeJson(out.normalize()));
+        stdout.flush();
+        return 0;
     }
 }

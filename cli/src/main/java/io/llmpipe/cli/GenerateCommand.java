@@ -82,7 +82,7 @@ final class GenerateCommand implements Callable<Integer> {
              Parallel parallel = new Parallel(threads != null ? threads : Parallel.defaultThreads())) {
             long loadNanos = System.nanoTime() - t0;
             Tokenizer tok = m.tokenizer();
-            int[] promptIds = tok.encode(prompt, true);
+            int[] promptIds = tok.encode(prompt, tok.addBosByDefault());
             if (promptIds.length == 0) {
                 throw new IllegalArgumentException("the prompt encodes to no tokens and the model has no BOS token");
             }

@@ -4,6 +4,7 @@ import io.llmpipe.engine.ModelFormatException;
 import io.llmpipe.engine.gguf.GGUF;
 import io.llmpipe.engine.gguf.GGUFTensorInfo;
 import io.llmpipe.engine.tensor.FloatTensor;
+import io.llmpipe.engine.tokenizer.ChatTemplate;
 import io.llmpipe.engine.tokenizer.Tokenizer;
 import io.llmpipe.engine.tokenizer.Tokenizers;
 import java.lang.foreign.Arena;
@@ -36,7 +37,8 @@ final class GGUFModelLoader {
             GGUFTensorInfo embd = gguf.tensors().get("token_embd.weight");
             String fingerprint = Fingerprints.of("gguf", config,
                     gguf.tensorBytes(embd).asSlice(0, Math.min(1 << 20, embd.byteSize())), path.toFile().length());
-            return new Model(ModelLoader.baseName(path), fingerprint, config, weights, tokenizer, arena);
+            ChatTemplate chat = ChatTemplate.forModel(tokenizer, gguf.getString("tokenizer.chat_template", null));
+            return new Model(ModelLoader.baseName(path), fingerprint, config, weights, tokenizer, chat, arena);
         } catch (RuntimeException e) {
             arena.close();
             if (e instanceof IllegalArgumentException) {

@@ -3,6 +3,7 @@ package io.llmpipe.engine.model;
 import io.llmpipe.engine.ModelFormatException;
 import io.llmpipe.engine.tensor.FloatTensor;
 import io.llmpipe.engine.tensor.GGMLType;
+import io.llmpipe.engine.tokenizer.ChatTemplate;
 import io.llmpipe.engine.tokenizer.Tokenizer;
 import io.llmpipe.engine.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -83,7 +84,8 @@ final class Llama2cModelLoader {
             Path tokPath = tokenizerPath != null ? tokenizerPath : findTokenizer(path, vocab);
             Tokenizer tokenizer = Tokenizers.fromLlama2c(tokPath, vocab);
             String fingerprint = Fingerprints.of("llama2c", config, file.asSlice(0, Math.min(file.byteSize(), 1 << 20)), file.byteSize());
-            return new Model(ModelLoader.baseName(path), fingerprint, config, weights, tokenizer, arena);
+            return new Model(ModelLoader.baseName(path), fingerprint, config, weights, tokenizer,
+                    ChatTemplate.forModel(tokenizer, null), arena);
         } catch (IOException e) {
             arena.close();
             throw new ModelFormatException("cannot read " + path + ": " + e.getMessage(), e);

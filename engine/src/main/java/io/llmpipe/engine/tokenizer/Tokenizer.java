@@ -29,11 +29,27 @@ public interface Tokenizer {
     /** Decodes a sequence, joining byte-fallback pieces into whole UTF-8 characters. */
     String decode(int[] ids);
 
+    /** The bytes token {@code id} stands for (a byte-fallback token is one raw byte); empty for special tokens. */
+    byte[] bytes(int id);
+
+    /**
+     * True when encoding prepends a space to the text (SentencePiece's dummy prefix): the first piece
+     * after BOS then starts with a space that display drops.
+     */
+    default boolean addsDummyPrefix() {
+        return false;
+    }
+
     /** The raw piece of a token as stored in the vocabulary (for debugging and templates). */
     String piece(int id);
 
     /** The id of a token whose piece is exactly {@code piece}, or -1. */
     int tokenId(String piece);
+
+    /** Whether prompts should start with BOS (GGUF tokenizer.ggml.add_bos_token; true for llama2.c). */
+    default boolean addBosByDefault() {
+        return bosId() >= 0;
+    }
 
     /** Begin-of-sequence id, or -1 when the model has none. */
     int bosId();
