@@ -42,8 +42,9 @@ public final class ChatTemplate {
         this.tokenizer = tokenizer;
         this.kind = kind;
         this.template = template;
-        this.bosText = tokenizer.bosId() >= 0 ? tokenizer.piece(tokenizer.bosId()) : "";
-        this.eosText = tokenizer.eosId() >= 0 ? tokenizer.piece(tokenizer.eosId()) : "";
+        // strip: llama2.c vocabularies store "<s>" as "\n<s>\n"
+        this.bosText = tokenizer.bosId() >= 0 ? tokenizer.piece(tokenizer.bosId()).strip() : "";
+        this.eosText = tokenizer.eosId() >= 0 ? tokenizer.piece(tokenizer.eosId()).strip() : "";
     }
 
     /**
@@ -71,7 +72,7 @@ public final class ChatTemplate {
         if (t.tokenId("<|im_start|>") >= 0 && t.tokenId("<|im_end|>") >= 0) {
             return Kind.CHATML;
         }
-        if (t.tokenId("[INST]") >= 0 || t.vocabularySize() == 32000 && t.tokenId("<s>") >= 0) {
+        if (t.tokenId("[INST]") >= 0 || t.vocabularySize() == 32000 && t.bosId() >= 0 && t.piece(t.bosId()).strip().equals("<s>")) {
             return Kind.LLAMA2;
         }
         return Kind.PLAIN;

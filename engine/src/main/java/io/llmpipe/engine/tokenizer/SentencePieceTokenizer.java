@@ -70,7 +70,12 @@ public final class SentencePieceTokenizer implements Tokenizer {
             }
         }
         this.stops = List.copyOf(s);
-        this.specials = new SpecialTokenSplitter(Vocabulary.of(pieces, scores, t));
+        // llama2.c files store control pieces as "\n<s>\n": templates write them as "<s>"
+        String[] literal = new String[pieces.length];
+        for (int i = 0; i < pieces.length; i++) {
+            literal[i] = t[i] == Vocabulary.CONTROL ? pieces[i].strip() : pieces[i];
+        }
+        this.specials = new SpecialTokenSplitter(Vocabulary.of(literal, scores, t));
     }
 
     static boolean isBytePiece(String p) {
