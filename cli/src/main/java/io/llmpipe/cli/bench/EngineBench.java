@@ -148,7 +148,7 @@ public final class EngineBench {
         int cols = MATVEC_COLS;
         long rowBytes = type.byteSize(cols);
         int rows = (int) (MATVEC_BYTES / rowBytes);
-        try (Arena arena = Arena.ofConfined(); Parallel p = new Parallel(threads)) {
+        try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(threads)) {
             MemorySegment data = SyntheticModels.randomTensorBytes(arena, type, rows, cols, 42);
             FloatTensor w = FloatTensor.of(type, data, (long) rows * cols);
             float[] x = new float[cols];

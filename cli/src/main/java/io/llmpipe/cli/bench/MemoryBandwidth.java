@@ -20,7 +20,7 @@ public final class MemoryBandwidth {
 
     /** Read bandwidth in bytes per second. */
     public static double measure(Parallel parallel, long bytes, int passes) {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment buf = arena.allocate(bytes, 64);
             for (long i = 0; i < bytes; i += 4096) {
                 buf.set(ValueLayout.JAVA_BYTE, i, (byte) 1); // touch every page

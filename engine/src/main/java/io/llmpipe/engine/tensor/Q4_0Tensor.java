@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -16,6 +17,8 @@ public final class Q4_0Tensor extends FloatTensor {
     static final int BLOCK_BYTES = 18;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private final MemorySegment segment;
     private final long size;
 
@@ -49,20 +52,38 @@ public final class Q4_0Tensor extends FloatTensor {
         FloatVector acc1 = FloatVector.zero(F);
         long bo = offset / BLOCK * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
-            float d = Layouts.f16(segment, bo);
-            ByteVector packed = ByteVector.fromMemorySegment(B, segment, bo + 2, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
             int xo = xOffset + i;
-            FloatVector s = ((FloatVector) lo.castShape(F, 0)).mul(FloatVector.fromArray(F, x, xo));
-            s = ((FloatVector) lo.castShape(F, 1)).fma(FloatVector.fromArray(F, x, xo + 8), s);
-            FloatVector t = ((FloatVector) hi.castShape(F, 0)).mul(FloatVector.fromArray(F, x, xo + 16));
-            t = ((FloatVector) hi.castShape(F, 1)).fma(FloatVector.fromArray(F, x, xo + 24), t);
-            FloatVector dv = FloatVector.broadcast(F, d);
-            acc0 = s.fma(dv, acc0);
-            acc1 = t.fma(dv, acc1);
+            // bytes 0-7 hold elements 0-7 (low nibbles) and 16-23 (high); bytes 8-15 hold 8-15 and 24-31.
+            // Widen the bytes to int lanes first: nibble masks on 256-bit int vectors are cheap.
+            IntVector p0 = packed(bo + 2);
+            IntVector p1 = packed(bo + 10);
+            FloatVector s = low(p0).mul(FloatVector.fromArray(F, x, xo));
+            FloatVector t = low(p1).mul(FloatVector.fromArray(F, x, xo + 8));
+            s = high(p0).fma(FloatVector.fromArray(F, x, xo + 16), s);
+            t = high(p1).fma(FloatVector.fromArray(F, x, xo + 24), t);
+            // sum (q - 8) x = sum q x - 8 sum x: the offset is folded in once per block
+            float d = Layouts.f16(segment, bo);
+            acc0 = s.add(t).fma(FloatVector.broadcast(F, d), acc0);
+            acc1 = sumX(x, xo).fma(FloatVector.broadcast(F, -8f * d), acc1);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private IntVector packed(long byteOffset) {
+        return (IntVector) ByteVector.fromMemorySegment(B8, segment, byteOffset, ByteOrder.LITTLE_ENDIAN).castShape(I, 0);
+    }
+
+    private static FloatVector low(IntVector packed) {
+        return (FloatVector) packed.and(0x0F).castShape(F, 0);
+    }
+
+    private static FloatVector high(IntVector packed) {
+        return (FloatVector) packed.lanewise(VectorOperators.ASHR, 4).and(0x0F).castShape(F, 0);
+    }
+
+    private static FloatVector sumX(float[] x, int xo) {
+        return FloatVector.fromArray(F, x, xo).add(FloatVector.fromArray(F, x, xo + 8))
+                .add(FloatVector.fromArray(F, x, xo + 16)).add(FloatVector.fromArray(F, x, xo + 24));
     }
 
     @Override

@@ -15,7 +15,7 @@ public final class Q8_0Tensor extends FloatTensor {
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 34;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     private final MemorySegment segment;
     private final long size;
 
@@ -40,24 +40,23 @@ public final class Q8_0Tensor extends FloatTensor {
         return Layouts.f16(segment, bo) * Layouts.u8(segment, bo + 2 + index % BLOCK);
     }
 
+    /** 8 quants widened to 8 float lanes: one sign-extending load, one int-to-float conversion. */
+    private FloatVector quants(long byteOffset) {
+        return (FloatVector) ByteVector.fromMemorySegment(B8, segment, byteOffset, ByteOrder.LITTLE_ENDIAN).castShape(F, 0);
+    }
+
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         long bo = offset / BLOCK * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
-            float d = Layouts.f16(segment, bo);
-            ByteVector q = ByteVector.fromMemorySegment(B, segment, bo + 2, ByteOrder.LITTLE_ENDIAN);
-            FloatVector q0 = (FloatVector) q.castShape(F, 0);
-            FloatVector q1 = (FloatVector) q.castShape(F, 1);
-            FloatVector q2 = (FloatVector) q.castShape(F, 2);
-            FloatVector q3 = (FloatVector) q.castShape(F, 3);
             int xo = xOffset + i;
-            FloatVector s = q0.mul(FloatVector.fromArray(F, x, xo));
-            s = q1.fma(FloatVector.fromArray(F, x, xo + 8), s);
-            FloatVector t = q2.mul(FloatVector.fromArray(F, x, xo + 16));
-            t = q3.fma(FloatVector.fromArray(F, x, xo + 24), t);
-            FloatVector dv = FloatVector.broadcast(F, d);
+            FloatVector s = quants(bo + 2).mul(FloatVector.fromArray(F, x, xo));
+            FloatVector t = quants(bo + 10).mul(FloatVector.fromArray(F, x, xo + 8));
+            s = quants(bo + 18).fma(FloatVector.fromArray(F, x, xo + 16), s);
+            t = quants(bo + 26).fma(FloatVector.fromArray(F, x, xo + 24), t);
+            FloatVector dv = FloatVector.broadcast(F, Layouts.f16(segment, bo));
             acc0 = s.fma(dv, acc0);
             acc1 = t.fma(dv, acc1);
         }
@@ -69,9 +68,8 @@ public final class Q8_0Tensor extends FloatTensor {
         long bo = offset / BLOCK * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
             FloatVector dv = FloatVector.broadcast(F, Layouts.f16(segment, bo));
-            ByteVector q = ByteVector.fromMemorySegment(B, segment, bo + 2, ByteOrder.LITTLE_ENDIAN);
             for (int p = 0; p < 4; p++) {
-                ((FloatVector) q.castShape(F, p)).mul(dv).intoArray(dst, dstOffset + i + 8 * p);
+                quants(bo + 2 + 8L * p).mul(dv).intoArray(dst, dstOffset + i + 8 * p);
             }
         }
     }
