@@ -18,6 +18,12 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Suite: engine.")
     String suite;
 
+    @Parameters(index = "1", arity = "0..1", hidden = true, description = "engine-group only: the group to run.")
+    String group;
+
+    @Option(names = "--ceiling", split = ",", hidden = true, description = "engine-group only: bandwidth ceilings (bytes/s) per thread count.")
+    double[] ceiling;
+
     @Option(names = "--shared", defaultValue = "${sys:llmpipe.project.dir:-.}/../shared", description = "The shared models/data directory.")
     Path shared;
 
@@ -45,6 +51,14 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         int cores = Runtime.getRuntime().availableProcessors();
         int[] t = threads != null ? threads : cores > 1 ? new int[]{1, cores} : new int[]{1};
+        if (suite.equals("engine-group")) {
+            // one group in this (fresh) JVM, for the parent bench process
+            EngineBench bench = new EngineBench(new EngineBench.Options(shared.resolve("models").normalize(), out.normalize(), t, !quick,
+                    prefillTokens, decodeTokens), log);
+            stdout.println(io.llmpipe.cli.bench.EngineBench.encodeRows(bench.runGroup(group, ceiling)));
+            stdout.flush();
+            return 0;
+        }
         BenchReport report = switch (suite) {
             case "engine" -> new EngineBench(new EngineBench.Options(shared.resolve("models").normalize(), out.normalize(), t, !quick,
                     prefillTokens, decodeTokens), log).run();

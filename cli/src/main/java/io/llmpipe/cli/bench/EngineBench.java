@@ -40,42 +40,78 @@ public final class EngineBench {
         this.log = log;
     }
 
+    /**
+     * Runs every measurement group in a fresh JVM (see {@link #runGroup}): the JIT specialises the
+     * Vector API and memory-segment code on the types it has seen, so one tensor type measured after
+     * others in the same process reads slower than it does in a server that loads one model.
+     */
     public BenchReport run() throws Exception {
         BenchReport report = new BenchReport("engine");
-        double[] ceiling = new double[options.threads().length];
-        for (int i = 0; i < options.threads().length; i++) {
-            int t = options.threads()[i];
-            try (Parallel p = new Parallel(t)) {
-                ceiling[i] = MemoryBandwidth.measure(p, STREAM_BYTES, 5);
-            }
-            report.add(row("-", "-", t, "memory_read_bandwidth", ceiling[i] / 1e9, "GB/s"));
-            log.printf("memory read ceiling, %d threads: %.2f GB/s%n", t, ceiling[i] / 1e9);
-            log.flush();
+        List<String> groups = new java.util.ArrayList<>();
+        groups.add("ceiling");
+        if (options.large()) {
+            groups.add("model:Q8_0");
+            groups.add("model:Q4_0");
         }
+        groups.add("stories");
         for (GGMLType type : GGMLType.values()) {
+            groups.add("matvec:" + type);
+        }
+        double[] ceiling = null;
+        for (String group : groups) {
+            List<BenchRow> rows = ChildJvm.run(group, options, ceiling, log);
+            rows.forEach(report::add);
+            if (group.equals("ceiling")) {
+                ceiling = rows.stream().mapToDouble(r -> ((Number) r.columns().get("value")).doubleValue() * 1e9).toArray();
+            }
+        }
+        return report;
+    }
+
+    /** The rows of a group run, as the line a child JVM prints for its parent. */
+    public static String encodeRows(BenchReport report) throws java.io.IOException {
+        return ChildJvm.encode(report);
+    }
+
+    /** One measurement group, in this JVM. */
+    public BenchReport runGroup(String group, double[] ceiling) throws Exception {
+        BenchReport report = new BenchReport("engine");
+        if (group.equals("ceiling")) {
+            for (int t : options.threads()) {
+                double bw;
+                try (Parallel p = new Parallel(t)) {
+                    bw = MemoryBandwidth.measure(p, STREAM_BYTES, 5);
+                }
+                report.add(row("-", "-", t, "memory_read_bandwidth", bw / 1e9, "GB/s"));
+                log.printf("memory read ceiling, %d threads: %.2f GB/s%n", t, bw / 1e9);
+                log.flush();
+            }
+        } else if (group.startsWith("model:")) {
+            GGMLType type = GGMLType.valueOf(group.substring(6));
+            Path file = SyntheticModels.llama32_1bShape(options.workDir().resolve("models"), type, log);
+            try (Model m = ModelLoader.load(new ModelLoader.Options(file, null, 4096))) {
+                for (int i = 0; i < options.threads().length; i++) {
+                    speed(report, m, "llama-3.2-1b-shape", type.name(), options.threads()[i],
+                            options.prefillTokens(), options.decodeTokens(), ceiling == null ? null : ceiling[i]);
+                }
+            }
+        } else if (group.equals("stories")) {
+            Path stories = options.sharedModels().resolve("stories260K.bin");
+            try (Model m = ModelLoader.load(new ModelLoader.Options(stories, options.sharedModels().resolve("tok512.bin"), 512))) {
+                for (int t : options.threads()) {
+                    speed(report, m, "stories260K", "F32", t, Math.min(options.prefillTokens(), 256), Math.min(200, 511 - 256), null);
+                }
+            }
+        } else if (group.startsWith("matvec:")) {
+            GGMLType type = GGMLType.valueOf(group.substring(7));
             for (int t : options.threads()) {
                 double bw = matvecBandwidth(type, t);
                 report.add(row("matvec " + MATVEC_COLS + " cols", type.name(), t, "matvec_bandwidth", bw / 1e9, "GB/s"));
                 log.printf("matvec %s, %d threads: %.2f GB/s%n", type, t, bw / 1e9);
                 log.flush();
             }
-        }
-        Path stories = options.sharedModels().resolve("stories260K.bin");
-        try (Model m = ModelLoader.load(new ModelLoader.Options(stories, options.sharedModels().resolve("tok512.bin"), 512))) {
-            for (int t : options.threads()) {
-                speed(report, m, "stories260K", "F32", t, Math.min(options.prefillTokens(), 256), Math.min(200, 511 - 256), null);
-            }
-        }
-        if (options.large()) {
-            for (GGMLType type : List.of(GGMLType.Q8_0, GGMLType.Q4_0)) {
-                Path file = SyntheticModels.llama32_1bShape(options.workDir().resolve("models"), type, log);
-                try (Model m = ModelLoader.load(new ModelLoader.Options(file, null, 4096))) {
-                    for (int i = 0; i < options.threads().length; i++) {
-                        speed(report, m, "llama-3.2-1b-shape", type.name(), options.threads()[i],
-                                options.prefillTokens(), options.decodeTokens(), ceiling[i]);
-                    }
-                }
-            }
+        } else {
+            throw new IllegalArgumentException("unknown bench group " + group);
         }
         return report;
     }
@@ -143,13 +179,23 @@ public final class EngineBench {
         return bytes;
     }
 
-    /** Mat-vec over a matrix of MATVEC_BYTES in {@code type}: weight bytes streamed per second (best of 5). */
-    static double matvecBandwidth(GGMLType type, int threads) {
+    /**
+     * Mat-vec over a matrix of MATVEC_BYTES in {@code type}: weight bytes streamed per second (best of
+     * 5). The matrix lives in a memory-mapped file, as model weights do: the JIT specialises the
+     * kernels on the segment's kind, so a heap or arena segment would measure another code path.
+     */
+    double matvecBandwidth(GGMLType type, int threads) throws java.io.IOException {
         int cols = MATVEC_COLS;
         long rowBytes = type.byteSize(cols);
         int rows = (int) (MATVEC_BYTES / rowBytes);
-        try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(threads)) {
-            MemorySegment data = SyntheticModels.randomTensorBytes(arena, type, rows, cols, 42);
+        java.nio.file.Files.createDirectories(options.workDir());
+        Path file = options.workDir().resolve("matvec-" + type + ".bin");
+        try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(threads);
+             java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
+                     java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE,
+                     java.nio.file.StandardOpenOption.DELETE_ON_CLOSE)) {
+            MemorySegment data = ch.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, rowBytes * rows, arena);
+            SyntheticModels.fillRandom(data, type, rows, cols, 42);
             FloatTensor w = FloatTensor.of(type, data, (long) rows * cols);
             float[] x = new float[cols];
             Random rnd = new Random(3);

@@ -5,7 +5,6 @@ import io.llmpipe.engine.tensor.GGMLType;
 import io.llmpipe.engine.tensor.Quantizer;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,12 +21,9 @@ public final class SyntheticModels {
     private SyntheticModels() {
     }
 
-    /** {@code rows x cols} random values of {@code type} in a new segment of {@code arena}. */
-    public static MemorySegment randomTensorBytes(Arena arena, GGMLType type, int rows, int cols, long seed) {
-        long rowBytes = type.byteSize(cols);
-        MemorySegment dst = arena.allocate(rowBytes * rows, 64);
+    /** Fills {@code dst} with {@code rows x cols} random values of {@code type}. */
+    public static void fillRandom(MemorySegment dst, GGMLType type, int rows, int cols, long seed) {
         fill(dst, type, rows, cols, seed, 0.02f);
-        return dst;
     }
 
     private static void fill(MemorySegment dst, GGMLType type, int rows, int cols, long seed, float scale) {

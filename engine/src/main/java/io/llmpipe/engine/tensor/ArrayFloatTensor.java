@@ -32,4 +32,11 @@ public final class ArrayFloatTensor extends FloatTensor {
     public void dequantize(long offset, float[] dst, int dstOffset, int n) {
         System.arraycopy(values, Math.toIntExact(offset), dst, dstOffset, n);
     }
+
+    @Override
+    public void dotRows(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r] = dot((long) r * cols, x, xOffset, cols);
+        }
+    }
 }

@@ -36,12 +36,6 @@ public final class BF16Tensor extends FloatTensor {
         return Float.intBitsToFloat(segment.get(Layouts.LE_SHORT, index * 2) << 16);
     }
 
-    private FloatVector load(long byteOffset) {
-        ShortVector s = ShortVector.fromMemorySegment(S, segment, byteOffset, ByteOrder.LITTLE_ENDIAN);
-        IntVector i = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
-        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
         FloatVector acc = FloatVector.zero(F);
@@ -49,7 +43,10 @@ public final class BF16Tensor extends FloatTensor {
         long base = offset * 2;
         int i = 0;
         for (; i < upper; i += 8) {
-            acc = load(base + 2L * i).fma(FloatVector.fromArray(F, x, xOffset + i), acc);
+            // kept inline: a vector returned from a helper that the JIT declines to inline is boxed
+            FloatVector w = ((IntVector) ShortVector.fromMemorySegment(S, segment, base + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            acc = w.fma(FloatVector.fromArray(F, x, xOffset + i), acc);
         }
         float r = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
@@ -64,10 +61,19 @@ public final class BF16Tensor extends FloatTensor {
         long base = offset * 2;
         int i = 0;
         for (; i < upper; i += 8) {
-            load(base + 2L * i).intoArray(dst, dstOffset + i);
+            ((IntVector) ShortVector.fromMemorySegment(S, segment, base + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                    .intoArray(dst, dstOffset + i);
         }
         for (; i < n; i++) {
             dst[dstOffset + i] = getFloat(offset + i);
+        }
+    }
+
+    @Override
+    public void dotRows(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r] = dot((long) r * cols, x, xOffset, cols);
         }
     }
 }

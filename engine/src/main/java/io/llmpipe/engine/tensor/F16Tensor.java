@@ -42,4 +42,11 @@ public final class F16Tensor extends FloatTensor {
             dst[dstOffset + i] = Float.float16ToFloat(segment.get(Layouts.LE_SHORT, base + 2L * i));
         }
     }
+
+    @Override
+    public void dotRows(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r] = dot((long) r * cols, x, xOffset, cols);
+        }
+    }
 }

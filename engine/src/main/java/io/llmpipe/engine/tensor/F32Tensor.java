@@ -60,4 +60,11 @@ public final class F32Tensor extends FloatTensor {
     public void dequantize(long offset, float[] dst, int dstOffset, int n) {
         MemorySegment.copy(segment, LE_FLOAT, offset * Float.BYTES, dst, dstOffset, n);
     }
+
+    @Override
+    public void dotRows(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r] = dot((long) r * cols, x, xOffset, cols);
+        }
+    }
 }

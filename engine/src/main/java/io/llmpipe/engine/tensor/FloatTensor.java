@@ -26,6 +26,18 @@ public abstract class FloatTensor {
     /** Dot product of elements {@code [offset, offset + n)} with {@code x[xOffset .. xOffset + n)}. */
     public abstract float dot(long offset, float[] x, int xOffset, int n);
 
+    /**
+     * {@code out[outOffset + r] = row r . x} for rows {@code [rowStart, rowEnd)} of a matrix with
+     * {@code cols} columns. Each type overrides it with the same loop so that its own {@code dot} is
+     * bound statically and inlined: through one shared call site seeing several types, the JIT stops
+     * inlining the Vector API code and decode runs several times slower.
+     */
+    public void dotRows(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r] = dot((long) r * cols, x, xOffset, cols);
+        }
+    }
+
     /** Writes elements {@code [offset, offset + n)} as floats to {@code dst[dstOffset ..]}. */
     public abstract void dequantize(long offset, float[] dst, int dstOffset, int n);
 

@@ -30,11 +30,7 @@ public final class MatMul {
             throw new IllegalArgumentException("weight of " + w.size() + " elements is smaller than " + rows + "x" + cols);
         }
         if (n == 1) {
-            parallel.forChunks(rows, 16, (start, end) -> {
-                for (int r = start; r < end; r++) {
-                    out[outOffset + r] = w.dot((long) r * cols, x, xOffset, cols);
-                }
-            });
+            parallel.forChunks(rows, 16, (start, end) -> w.dotRows(start, end, cols, x, xOffset, out, outOffset));
             return;
         }
         int tiles = (rows + ROW_TILE - 1) / ROW_TILE;

@@ -55,36 +55,30 @@ public final class Q4_0Tensor extends FloatTensor {
             int xo = xOffset + i;
             // bytes 0-7 hold elements 0-7 (low nibbles) and 16-23 (high); bytes 8-15 hold 8-15 and 24-31.
             // Widen the bytes to int lanes first: nibble masks on 256-bit int vectors are cheap.
-            IntVector p0 = packed(bo + 2);
-            IntVector p1 = packed(bo + 10);
-            FloatVector s = low(p0).mul(FloatVector.fromArray(F, x, xo));
-            FloatVector t = low(p1).mul(FloatVector.fromArray(F, x, xo + 8));
-            s = high(p0).fma(FloatVector.fromArray(F, x, xo + 16), s);
-            t = high(p1).fma(FloatVector.fromArray(F, x, xo + 24), t);
+            // (kept inline: a vector returned from a helper that the JIT declines to inline is boxed)
+            IntVector p0 = (IntVector) ByteVector.fromMemorySegment(B8, segment, bo + 2, ByteOrder.LITTLE_ENDIAN).castShape(I, 0);
+            IntVector p1 = (IntVector) ByteVector.fromMemorySegment(B8, segment, bo + 10, ByteOrder.LITTLE_ENDIAN).castShape(I, 0);
+            FloatVector lo0 = (FloatVector) p0.and(0x0F).castShape(F, 0);
+            FloatVector lo1 = (FloatVector) p1.and(0x0F).castShape(F, 0);
+            FloatVector hi0 = (FloatVector) p0.lanewise(VectorOperators.ASHR, 4).and(0x0F).castShape(F, 0);
+            FloatVector hi1 = (FloatVector) p1.lanewise(VectorOperators.ASHR, 4).and(0x0F).castShape(F, 0);
+            FloatVector s = lo0.mul(FloatVector.fromArray(F, x, xo));
+            FloatVector t = lo1.mul(FloatVector.fromArray(F, x, xo + 8));
+            s = hi0.fma(FloatVector.fromArray(F, x, xo + 16), s);
+            t = hi1.fma(FloatVector.fromArray(F, x, xo + 24), t);
             // sum (q - 8) x = sum q x - 8 sum x: the offset is folded in once per block
             float d = Layouts.f16(segment, bo);
             acc0 = s.add(t).fma(FloatVector.broadcast(F, d), acc0);
-            acc1 = sumX(x, xo).fma(FloatVector.broadcast(F, -8f * d), acc1);
+            FloatVector sx = FloatVector.fromArray(F, x, xo).add(FloatVector.fromArray(F, x, xo + 8))
+                    .add(FloatVector.fromArray(F, x, xo + 16)).add(FloatVector.fromArray(F, x, xo + 24));
+            acc1 = sx.fma(FloatVector.broadcast(F, -8f * d), acc1);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    private IntVector packed(long byteOffset) {
-        return (IntVector) ByteVector.fromMemorySegment(B8, segment, byteOffset, ByteOrder.LITTLE_ENDIAN).castShape(I, 0);
-    }
 
-    private static FloatVector low(IntVector packed) {
-        return (FloatVector) packed.and(0x0F).castShape(F, 0);
-    }
 
-    private static FloatVector high(IntVector packed) {
-        return (FloatVector) packed.lanewise(VectorOperators.ASHR, 4).and(0x0F).castShape(F, 0);
-    }
 
-    private static FloatVector sumX(float[] x, int xo) {
-        return FloatVector.fromArray(F, x, xo).add(FloatVector.fromArray(F, x, xo + 8))
-                .add(FloatVector.fromArray(F, x, xo + 16)).add(FloatVector.fromArray(F, x, xo + 24));
-    }
 
     @Override
     public void dequantize(long offset, float[] dst, int dstOffset, int n) {
@@ -99,6 +93,13 @@ public final class Q4_0Tensor extends FloatTensor {
             ((FloatVector) lo.castShape(F, 1)).mul(dv).intoArray(dst, o + 8);
             ((FloatVector) hi.castShape(F, 0)).mul(dv).intoArray(dst, o + 16);
             ((FloatVector) hi.castShape(F, 1)).mul(dv).intoArray(dst, o + 24);
+        }
+    }
+
+    @Override
+    public void dotRows(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r] = dot((long) r * cols, x, xOffset, cols);
         }
     }
 }

@@ -71,4 +71,11 @@ public final class Q6_KTensor extends FloatTensor {
             }
         }
     }
+
+    @Override
+    public void dotRows(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r] = dot((long) r * cols, x, xOffset, cols);
+        }
+    }
 }

@@ -40,11 +40,6 @@ public final class Q8_0Tensor extends FloatTensor {
         return Layouts.f16(segment, bo) * Layouts.u8(segment, bo + 2 + index % BLOCK);
     }
 
-    /** 8 quants widened to 8 float lanes: one sign-extending load, one int-to-float conversion. */
-    private FloatVector quants(long byteOffset) {
-        return (FloatVector) ByteVector.fromMemorySegment(B8, segment, byteOffset, ByteOrder.LITTLE_ENDIAN).castShape(F, 0);
-    }
-
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
         FloatVector acc0 = FloatVector.zero(F);
@@ -52,10 +47,16 @@ public final class Q8_0Tensor extends FloatTensor {
         long bo = offset / BLOCK * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
             int xo = xOffset + i;
-            FloatVector s = quants(bo + 2).mul(FloatVector.fromArray(F, x, xo));
-            FloatVector t = quants(bo + 10).mul(FloatVector.fromArray(F, x, xo + 8));
-            s = quants(bo + 18).fma(FloatVector.fromArray(F, x, xo + 16), s);
-            t = quants(bo + 26).fma(FloatVector.fromArray(F, x, xo + 24), t);
+            // 8 quants at a time widened to float lanes (kept inline: a vector returned from a helper
+            // that the JIT declines to inline is boxed)
+            FloatVector q0 = (FloatVector) ByteVector.fromMemorySegment(B8, segment, bo + 2, ByteOrder.LITTLE_ENDIAN).castShape(F, 0);
+            FloatVector q1 = (FloatVector) ByteVector.fromMemorySegment(B8, segment, bo + 10, ByteOrder.LITTLE_ENDIAN).castShape(F, 0);
+            FloatVector q2 = (FloatVector) ByteVector.fromMemorySegment(B8, segment, bo + 18, ByteOrder.LITTLE_ENDIAN).castShape(F, 0);
+            FloatVector q3 = (FloatVector) ByteVector.fromMemorySegment(B8, segment, bo + 26, ByteOrder.LITTLE_ENDIAN).castShape(F, 0);
+            FloatVector s = q0.mul(FloatVector.fromArray(F, x, xo));
+            FloatVector t = q1.mul(FloatVector.fromArray(F, x, xo + 8));
+            s = q2.fma(FloatVector.fromArray(F, x, xo + 16), s);
+            t = q3.fma(FloatVector.fromArray(F, x, xo + 24), t);
             FloatVector dv = FloatVector.broadcast(F, Layouts.f16(segment, bo));
             acc0 = s.fma(dv, acc0);
             acc1 = t.fma(dv, acc1);
@@ -69,8 +70,16 @@ public final class Q8_0Tensor extends FloatTensor {
         for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
             FloatVector dv = FloatVector.broadcast(F, Layouts.f16(segment, bo));
             for (int p = 0; p < 4; p++) {
-                quants(bo + 2 + 8L * p).mul(dv).intoArray(dst, dstOffset + i + 8 * p);
+                ((FloatVector) ByteVector.fromMemorySegment(B8, segment, bo + 2 + 8L * p, ByteOrder.LITTLE_ENDIAN).castShape(F, 0))
+                        .mul(dv).intoArray(dst, dstOffset + i + 8 * p);
             }
+        }
+    }
+
+    @Override
+    public void dotRows(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r] = dot((long) r * cols, x, xOffset, cols);
         }
     }
 }
