@@ -82,7 +82,7 @@ final class GenerateCommand implements Callable<Integer> {
              Parallel parallel = new Parallel(threads != null ? threads : Parallel.defaultThreads())) {
             long loadNanos = System.nanoTime() - t0;
             Tokenizer tok = m.tokenizer();
-            int[] promptIds = tok.encode(prompt, tok.addBosByDefault());
+            int[] promptIds = tok.encode(prompt, true);
             if (promptIds.length == 0) {
                 throw new IllegalArgumentException("the prompt encodes to no tokens and the model has no BOS token");
             }
@@ -103,7 +103,7 @@ final class GenerateCommand implements Callable<Integer> {
                 if (stops.contains(token)) {
                     return true;
                 }
-                String piece = decoder.push(token);
+                String piece = decoder.accept(token);
                 text.append(piece);
                 if (!json) {
                     out.print(piece);
@@ -111,7 +111,7 @@ final class GenerateCommand implements Callable<Integer> {
                 }
                 return true;
             });
-            String rest = decoder.flush();
+            String rest = decoder.finish();
             text.append(rest);
             if (json) {
                 out.println(toJson(m, promptIds, r, text.toString(), seedValue, loadNanos));

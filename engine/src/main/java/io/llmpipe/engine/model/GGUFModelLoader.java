@@ -37,7 +37,7 @@ final class GGUFModelLoader {
             GGUFTensorInfo embd = gguf.tensors().get("token_embd.weight");
             String fingerprint = Fingerprints.of("gguf", config,
                     gguf.tensorBytes(embd).asSlice(0, Math.min(1 << 20, embd.byteSize())), path.toFile().length());
-            ChatTemplate chat = ChatTemplate.forModel(tokenizer, gguf.getString("tokenizer.chat_template", null));
+            ChatTemplate chat = ChatTemplate.forModel(gguf, tokenizer);
             return new Model(ModelLoader.baseName(path), fingerprint, config, weights, tokenizer, chat, arena);
         } catch (RuntimeException e) {
             arena.close();

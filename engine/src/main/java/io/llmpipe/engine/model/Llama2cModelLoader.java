@@ -85,7 +85,7 @@ final class Llama2cModelLoader {
             Tokenizer tokenizer = Tokenizers.fromLlama2c(tokPath, vocab);
             String fingerprint = Fingerprints.of("llama2c", config, file.asSlice(0, Math.min(file.byteSize(), 1 << 20)), file.byteSize());
             return new Model(ModelLoader.baseName(path), fingerprint, config, weights, tokenizer,
-                    ChatTemplate.forModel(tokenizer, null), arena);
+                    ChatTemplate.forTokenizer(tokenizer), arena);
         } catch (IOException e) {
             arena.close();
             throw new ModelFormatException("cannot read " + path + ": " + e.getMessage(), e);

@@ -1,251 +1,237 @@
 package io.llmpipe.engine.tokenizer;
 
+import io.llmpipe.engine.ModelFormatException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.PriorityQueue;
 
 /**
- * GPT-2 style byte-level BPE (GGUF "gpt2": Llama 3, Qwen2, SmolLM2): the text is split by the model's
- * pre-tokenizer regex, each piece's UTF-8 bytes are mapped to printable characters (GPT-2's
- * bytes_to_unicode), then merged by rank (lowest first) using the model's merge list.
+ * GPT-2-style byte-level BPE (Llama 3, Qwen2, SmolLM): text is split into words by a
+ * {@link PreTokenizer}, each word's UTF-8 bytes are written in GPT-2's byte-to-character form,
+ * and adjacent symbols are merged by merge rank (lowest first, leftmost on ties) until no listed
+ * merge applies, as llama.cpp's BPE session does. Special tokens written in text are matched
+ * literally first: user-defined ones always, control ones only in {@link #encodeWithSpecialTokens}.
  *
- * <p>Immutable apart from a bounded cache of encoded pieces; any thread.
+ * <p>Immutable; any thread may encode and decode concurrently.
  */
 public final class ByteLevelBpeTokenizer implements Tokenizer {
-
-    /** Pre-tokenizer patterns by GGUF {@code tokenizer.ggml.pre}, as llama.cpp's vocabulary code uses them. */
-    public enum PreTokenizer {
-        GPT2("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"),
-        LLAMA3("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
-        QWEN2("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
-
-        final Pattern pattern;
-
-        PreTokenizer(String regex) {
-            // \s must mean Unicode white space, as in the Python regex module the patterns come from
-            this.pattern = Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
-        }
-
-        /** The pattern for a GGUF pre-tokenizer name; unknown names get GPT-2's. */
-        public static PreTokenizer forName(String name) {
-            if (name == null) {
-                return GPT2;
-            }
-            return switch (name) {
-                case "llama3", "llama-bpe", "llama-v3", "smaug-bpe" -> LLAMA3;
-                case "qwen2", "deepseek-r1-qwen" -> QWEN2;
-                default -> GPT2;
-            };
-        }
-    }
-
-    private static final int CACHE_LIMIT = 1 << 16;
-    private static final char[] BYTE_TO_CHAR = new char[256];
-    private static final Map<Character, Integer> CHAR_TO_BYTE = new HashMap<>();
-
-    static {
-        // GPT-2 bytes_to_unicode: printable bytes map to themselves, the rest to 256 + n
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            BYTE_TO_CHAR[b] = printable ? (char) b : (char) (256 + n++);
-            CHAR_TO_BYTE.put(BYTE_TO_CHAR[b], b);
-        }
-    }
-
-    private final Vocabulary vocab;
+    private final Vocabulary vocabulary;
+    /** Merge rank by the merge's own text, {@code "left right"}: byte-level pieces never hold a space. */
     private final Map<String, Integer> mergeRanks;
-    private final PreTokenizer pre;
-    private final byte[][] bytes;
-    private final int bos, eos;
-    private final boolean addBosByDefault;
-    private final List<Integer> stops;
-    private final SpecialTokenSplitter specials;
-    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    private final PreTokenizer preTokenizer;
+    private final byte[][] tokenBytes;
+    private final SpecialTokenSplitter userDefinedTokens;
+    private final SpecialTokenSplitter allSpecialTokens;
 
-    /**
-     * @param tokens token strings in byte-level form
-     * @param types  GGUF token types, or null (all normal)
-     * @param merges merge rules "left right", highest priority first
-     */
-    public ByteLevelBpeTokenizer(String[] tokens, int[] types, String[] merges, PreTokenizer pre, int bos, int eos,
-                                 boolean addBos, List<Integer> extraStops) {
-        if (types != null && types.length != tokens.length) {
-            throw new IllegalArgumentException(tokens.length + " tokens but " + types.length + " token types");
-        }
-        this.vocab = Vocabulary.of(tokens, null, types);
-        this.mergeRanks = new HashMap<>(merges.length * 2);
-        for (int i = 0; i < merges.length; i++) {
-            mergeRanks.putIfAbsent(merges[i], i);
-        }
-        this.pre = pre;
-        this.bos = bos;
-        this.eos = eos;
-        this.addBosByDefault = addBos;
-        this.bytes = new byte[tokens.length][];
-        for (int i = 0; i < tokens.length; i++) {
-            bytes[i] = vocab.isControl(i) ? new byte[0] : toBytes(tokens[i]);
-        }
-        LinkedHashMap<Integer, Boolean> s = new LinkedHashMap<>();
-        if (eos >= 0) {
-            s.put(eos, true);
-        }
-        extraStops.forEach(id -> s.put(id, true));
-        this.stops = List.copyOf(s.keySet());
-        this.specials = new SpecialTokenSplitter(vocab);
-    }
-
-    @Override
-    public boolean addBosByDefault() {
-        return addBosByDefault;
-    }
-
-    private static byte[] toBytes(String token) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(token.length());
-        for (int i = 0; i < token.length(); i++) {
-            Integer b = CHAR_TO_BYTE.get(token.charAt(i));
-            if (b == null) {
-                // not byte-level (an added token written as plain text): take its UTF-8
-                return token.getBytes(StandardCharsets.UTF_8);
+    /** @param merges the merges in rank order, each {@code "left right"} */
+    ByteLevelBpeTokenizer(Vocabulary vocabulary, String[] merges, PreTokenizer preTokenizer) {
+        this.vocabulary = vocabulary;
+        this.preTokenizer = preTokenizer;
+        this.mergeRanks = HashMap.newHashMap(merges.length);
+        for (int rank = 0; rank < merges.length; rank++) {
+            String merge = merges[rank];
+            int space = merge.indexOf(' ', 1);
+            if (space < 0 || space == merge.length() - 1) {
+                throw new ModelFormatException(vocabulary.source() + ": merge " + rank + " '" + merge + "' is not two pieces separated by a space");
             }
-            out.write(b);
+            mergeRanks.putIfAbsent(merge, rank);
         }
-        return out.toByteArray();
+        this.tokenBytes = new byte[vocabulary.size()][];
+        for (int id = 0; id < tokenBytes.length; id++) {
+            tokenBytes[id] = bytesOfPiece(id);
+        }
+        this.userDefinedTokens = SpecialTokenSplitter.of(vocabulary, EnumSet.of(TokenType.USER_DEFINED));
+        this.allSpecialTokens = SpecialTokenSplitter.of(vocabulary,
+                EnumSet.of(TokenType.USER_DEFINED, TokenType.CONTROL, TokenType.UNKNOWN));
+    }
+
+    private byte[] bytesOfPiece(int id) {
+        String piece = vocabulary.piece(id);
+        return switch (vocabulary.type(id)) {
+            case CONTROL, UNKNOWN -> new byte[0];
+            case USER_DEFINED -> piece.getBytes(StandardCharsets.UTF_8); // stored as plain text, not byte-mapped
+            case BYTE -> {
+                int b = Vocabulary.byteValue(piece);
+                yield b >= 0 ? new byte[] {(byte) b} : ByteLevelEncoding.decode(piece);
+            }
+            default -> ByteLevelEncoding.decode(piece);
+        };
+    }
+
+    /** The name of the pre-tokenizer in use, e.g. "llama-bpe". */
+    public String preTokenizerName() {
+        return preTokenizer.name();
     }
 
     @Override
     public int vocabularySize() {
-        return vocab.size();
+        return vocabulary.size();
     }
 
     @Override
     public int[] encode(String text, boolean addBos) {
-        List<Integer> out = new ArrayList<>();
-        if (addBos && bos >= 0) {
-            out.add(bos);
-        }
-        encodePlain(text, out);
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        return encode(userDefinedTokens, text, addBos);
     }
 
     @Override
     public int[] encodeWithSpecialTokens(String text, boolean addBos) {
-        List<Integer> out = new ArrayList<>();
-        if (addBos && bos >= 0) {
-            out.add(bos);
+        return encode(allSpecialTokens, text, addBos);
+    }
+
+    private int[] encode(SpecialTokenSplitter splitter, String text, boolean addBos) {
+        IntArrayBuilder out = new IntArrayBuilder(text.length() / 3 + 2);
+        if (addBos && vocabulary.addBos()) {
+            out.add(vocabulary.bosId());
         }
-        for (SpecialTokenSplitter.Part part : specials.split(text)) {
-            if (part.id() >= 0) {
-                out.add(part.id());
+        for (SpecialTokenSplitter.Fragment fragment : splitter.split(text)) {
+            if (fragment.isToken()) {
+                out.add(fragment.tokenId());
             } else {
-                encodePlain(part.text(), out);
-            }
-        }
-        return out.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private void encodePlain(String text, List<Integer> out) {
-        Matcher m = pre.pattern.matcher(text);
-        while (m.find()) {
-            String piece = m.group();
-            int[] ids = cache.get(piece);
-            if (ids == null) {
-                ids = bpe(piece);
-                if (cache.size() < CACHE_LIMIT) {
-                    cache.put(piece, ids);
+                for (String word : preTokenizer.split(fragment.text())) {
+                    encodeWord(ByteLevelEncoding.encode(word), out);
                 }
             }
-            for (int id : ids) {
+        }
+        return out.toArray();
+    }
+
+    /** A possible merge of the symbols at {@code left} and {@code right}, valid while their lengths are unchanged. */
+    private record Candidate(int rank, int left, int right, int length) {}
+
+    /** BPE over one pre-tokenized word, already in byte-mapped form (one char per byte). */
+    private void encodeWord(String word, IntArrayBuilder out) {
+        if (preTokenizer.ignoreMerges()) {
+            int whole = vocabulary.textId(word);
+            if (whole >= 0) {
+                out.add(whole);
+                return;
+            }
+        }
+        int n = word.length();
+        int[] start = new int[n];
+        int[] length = new int[n];
+        int[] prev = new int[n];
+        int[] next = new int[n];
+        for (int i = 0; i < n; i++) {
+            start[i] = i;
+            length[i] = 1;
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
+        }
+        PriorityQueue<Candidate> queue = new PriorityQueue<>(Math.max(n, 1), (a, b) ->
+                a.rank() != b.rank() ? Integer.compare(a.rank(), b.rank()) : Integer.compare(a.left(), b.left()));
+        for (int i = 0; i + 1 < n; i++) {
+            offer(queue, word, start, length, i, i + 1);
+        }
+        while (!queue.isEmpty()) {
+            Candidate c = queue.poll();
+            int l = c.left();
+            int r = c.right();
+            if (length[l] == 0 || length[r] == 0 || next[l] != r || length[l] + length[r] != c.length()) {
+                continue; // stale: a side has merged since this pair was queued
+            }
+            length[l] += length[r];
+            length[r] = 0;
+            next[l] = next[r];
+            if (next[r] >= 0) {
+                prev[next[r]] = l;
+            }
+            if (prev[l] >= 0) {
+                offer(queue, word, start, length, prev[l], l);
+            }
+            if (next[l] >= 0) {
+                offer(queue, word, start, length, l, next[l]);
+            }
+        }
+        for (int i = 0; i != -1 && n > 0; i = next[i]) {
+            String symbol = word.substring(start[i], start[i] + length[i]);
+            int id = vocabulary.textId(symbol);
+            if (id >= 0) {
                 out.add(id);
+            } else {
+                // no token for the merged symbol: fall back to its single bytes, skipping any the vocabulary lacks
+                for (int k = 0; k < symbol.length(); k++) {
+                    int byteId = vocabulary.textId(String.valueOf(symbol.charAt(k)));
+                    if (byteId >= 0) {
+                        out.add(byteId);
+                    }
+                }
             }
         }
     }
 
-    /** Merges one pre-token's byte characters by rank, lowest rank first (leftmost on ties). */
-    private int[] bpe(String piece) {
-        byte[] utf8 = piece.getBytes(StandardCharsets.UTF_8);
-        List<String> symbols = new ArrayList<>(utf8.length);
-        for (byte b : utf8) {
-            symbols.add(String.valueOf(BYTE_TO_CHAR[b & 0xFF]));
+    private void offer(PriorityQueue<Candidate> queue, String word, int[] start, int[] length, int left, int right) {
+        String key = word.substring(start[left], start[left] + length[left]) + ' '
+                + word.substring(start[right], start[right] + length[right]);
+        Integer rank = mergeRanks.get(key);
+        if (rank != null) {
+            queue.add(new Candidate(rank, left, right, length[left] + length[right]));
         }
-        while (symbols.size() > 1) {
-            int best = -1, bestRank = Integer.MAX_VALUE;
-            for (int i = 0; i + 1 < symbols.size(); i++) {
-                Integer rank = mergeRanks.get(symbols.get(i) + " " + symbols.get(i + 1));
-                if (rank != null && rank < bestRank) {
-                    bestRank = rank;
-                    best = i;
-                }
-            }
-            if (best < 0) {
-                break;
-            }
-            symbols.set(best, symbols.get(best) + symbols.remove(best + 1));
-        }
-        int[] ids = new int[symbols.size()];
-        for (int i = 0; i < ids.length; i++) {
-            int id = vocab.id(symbols.get(i));
-            if (id < 0) {
-                throw new IllegalStateException("byte-level symbol '" + symbols.get(i) + "' is not in the vocabulary");
-            }
-            ids[i] = id;
-        }
-        return ids;
     }
 
     @Override
     public String decode(int id) {
-        return new String(bytes[id], StandardCharsets.UTF_8);
+        vocabulary.checkRange(id);
+        return new String(tokenBytes[id], StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public byte[] decodeBytes(int previousId, int id) {
+        vocabulary.checkRange(id);
+        return tokenBytes[id].clone();
     }
 
     @Override
     public String decode(int[] ids) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(ids.length * 4);
         for (int id : ids) {
-            out.writeBytes(bytes[id]);
+            vocabulary.checkRange(id);
+            bytes.writeBytes(tokenBytes[id]);
         }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public byte[] bytes(int id) {
-        return bytes[id];
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     @Override
     public String piece(int id) {
-        return vocab.pieces()[id];
+        return vocabulary.piece(id);
     }
 
     @Override
     public int tokenId(String piece) {
-        return vocab.id(piece);
+        return vocabulary.id(piece);
     }
 
     @Override
     public int bosId() {
-        return bos;
+        return vocabulary.bosId();
     }
 
     @Override
     public int eosId() {
-        return eos;
+        return vocabulary.eosId();
+    }
+
+    @Override
+    public boolean addsBos() {
+        return vocabulary.addBos();
     }
 
     @Override
     public List<Integer> stopTokenIds() {
-        return stops;
+        return vocabulary.stopIds();
     }
 
     @Override
     public boolean isSpecial(int id) {
-        return vocab.isControl(id);
+        return vocabulary.type(id).isSpecial();
+    }
+
+    /** The type of token {@code id}. */
+    public TokenType tokenType(int id) {
+        return vocabulary.type(id);
     }
 }

@@ -1,263 +1,279 @@
 package io.llmpipe.engine.tokenizer;
 
+import io.llmpipe.engine.ModelFormatException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * SentencePiece-style BPE with byte fallback (Llama 1/2, llama2.c, GGUF "llama"), encoding exactly
- * as llama2.c's run.c: a dummy-prefix space for non-empty text, one symbol per UTF-8 character (or
- * its bytes as {@code <0xHH>} tokens when the character is not in the vocabulary), then repeatedly
- * merge the adjacent pair whose concatenation has the highest score, leftmost first on ties.
- * Merges run through a priority queue, so long texts encode in O(n log n).
+ * SentencePiece-style BPE with byte fallback, as Llama 2 and llama2.c models use it. Encoding
+ * reproduces llama2.c {@code run.c encode(text, bos, eos=0)}: a dummy-prefix space before non-empty
+ * text, one token per UTF-8 code point (or its {@code <0xHH>} bytes when the code point is not in
+ * the vocabulary), then repeatedly merging the adjacent pair whose merged piece has the highest
+ * score, the leftmost pair winning ties. A priority queue over a linked list of symbols does this
+ * in O(n log n) instead of run.c's rescans.
  *
- * <p>Pieces are kept with spaces (GGUF's '▁' is translated on load). Immutable; any thread.
+ * <p>Two details differ from run.c on purpose and cannot change its results for ordinary
+ * vocabularies: BOS takes no part in merges, and merges and code-point lookups only produce
+ * text tokens (never control, unknown or byte tokens), so typed text such as {@code <s>} stays text.
+ * User-defined tokens are matched literally, as llama.cpp does.
+ *
+ * <p>Immutable; any thread may encode and decode concurrently.
  */
 public final class SentencePieceTokenizer implements Tokenizer {
-    static final char SPM_SPACE = '\u2581';
+    /** run.c's starting best score: a pair whose merged piece scores no higher never merges. */
+    private static final float MIN_MERGE_SCORE = -1e10f;
 
-    private final Vocabulary vocab;
-    private final String[] text; // piece with spaces
-    private final byte[][] bytes;
-    private final int[] byteTokens = new int[256];
-    private final int bos, eos, unk;
-    private final List<Integer> stops;
-    private final SpecialTokenSplitter specials;
+    private final Vocabulary vocabulary;
+    private final String spaceSymbol;
+    private final boolean addSpacePrefix;
+    private final int[] byteIds = new int[256];
+    private final byte[][] tokenBytes;
+    private final SpecialTokenSplitter userDefinedTokens;
+    private final SpecialTokenSplitter allSpecialTokens;
 
     /**
-     * @param pieces token pieces; '▁' stands for a space (GGUF) or spaces are literal (llama2.c)
-     * @param scores merge scores, one per piece
-     * @param types  GGUF token types, or null to infer (byte pieces "<0xHH>", control for bos/eos/unk)
+     * @param spaceSymbol how the vocabulary writes a space: {@code " "} in llama2.c files, {@code "▁"} in GGUF
+     * @param addSpacePrefix whether text gets SentencePiece's dummy-prefix space (true for Llama)
      */
-    public SentencePieceTokenizer(String[] pieces, float[] scores, int[] types, int bos, int eos, int unk, List<Integer> extraStops) {
-        if (scores.length != pieces.length) {
-            throw new IllegalArgumentException(pieces.length + " tokens but " + scores.length + " scores");
+    SentencePieceTokenizer(Vocabulary vocabulary, String spaceSymbol, boolean addSpacePrefix) {
+        this.vocabulary = vocabulary;
+        this.spaceSymbol = spaceSymbol;
+        this.addSpacePrefix = addSpacePrefix;
+        for (int b = 0; b < 256; b++) {
+            byteIds[b] = vocabulary.id(Vocabulary.bytePiece(b));
         }
-        int[] t = types != null ? types : inferTypes(pieces, bos, eos, unk);
-        if (t.length != pieces.length) {
-            throw new IllegalArgumentException(pieces.length + " tokens but " + t.length + " token types");
+        this.tokenBytes = new byte[vocabulary.size()][];
+        for (int id = 0; id < tokenBytes.length; id++) {
+            tokenBytes[id] = bytesOfPiece(id);
         }
-        this.text = new String[pieces.length];
-        this.bytes = new byte[pieces.length][];
-        java.util.Arrays.fill(byteTokens, -1);
-        for (int i = 0; i < pieces.length; i++) {
-            text[i] = pieces[i].replace(SPM_SPACE, ' ');
-            if (t[i] == Vocabulary.BYTE || isBytePiece(pieces[i])) {
-                int b = Integer.parseInt(pieces[i].substring(3, 5), 16);
-                bytes[i] = new byte[]{(byte) b};
-                if (byteTokens[b] < 0) {
-                    byteTokens[b] = i;
+        this.userDefinedTokens = SpecialTokenSplitter.of(vocabulary, EnumSet.of(TokenType.USER_DEFINED));
+        this.allSpecialTokens = SpecialTokenSplitter.of(vocabulary,
+                EnumSet.of(TokenType.USER_DEFINED, TokenType.CONTROL, TokenType.UNKNOWN));
+    }
+
+    private byte[] bytesOfPiece(int id) {
+        String piece = vocabulary.piece(id);
+        return switch (vocabulary.type(id)) {
+            case CONTROL, UNKNOWN -> new byte[0];
+            case BYTE -> {
+                int b = Vocabulary.byteValue(piece);
+                if (b < 0) {
+                    throw new ModelFormatException(vocabulary.source() + ": byte token " + id + " is '" + piece + "', not <0xHH>");
                 }
-            } else if (t[i] == Vocabulary.CONTROL) {
-                bytes[i] = new byte[0];
-            } else {
-                bytes[i] = text[i].getBytes(StandardCharsets.UTF_8);
+                yield new byte[] {(byte) b};
             }
-        }
-        this.vocab = Vocabulary.of(text, scores, t);
-        this.bos = bos;
-        this.eos = eos;
-        this.unk = unk;
-        List<Integer> s = new ArrayList<>();
-        if (eos >= 0) {
-            s.add(eos);
-        }
-        for (int id : extraStops) {
-            if (!s.contains(id)) {
-                s.add(id);
-            }
-        }
-        this.stops = List.copyOf(s);
-        // llama2.c files store control pieces as "\n<s>\n": templates write them as "<s>"
-        String[] literal = new String[pieces.length];
-        for (int i = 0; i < pieces.length; i++) {
-            literal[i] = t[i] == Vocabulary.CONTROL ? pieces[i].strip() : pieces[i];
-        }
-        this.specials = new SpecialTokenSplitter(Vocabulary.of(literal, scores, t));
-    }
-
-    static boolean isBytePiece(String p) {
-        return p.length() == 6 && p.startsWith("<0x") && p.endsWith(">")
-                && Character.digit(p.charAt(3), 16) >= 0 && Character.digit(p.charAt(4), 16) >= 0;
-    }
-
-    private static int[] inferTypes(String[] pieces, int bos, int eos, int unk) {
-        int[] t = new int[pieces.length];
-        for (int i = 0; i < pieces.length; i++) {
-            t[i] = i == unk ? Vocabulary.UNKNOWN : i == bos || i == eos ? Vocabulary.CONTROL
-                    : isBytePiece(pieces[i]) ? Vocabulary.BYTE : Vocabulary.NORMAL;
-        }
-        return t;
+            case USER_DEFINED -> piece.getBytes(StandardCharsets.UTF_8); // llama.cpp copies these verbatim
+            default -> piece.replace(spaceSymbol, " ").getBytes(StandardCharsets.UTF_8);
+        };
     }
 
     @Override
     public int vocabularySize() {
-        return text.length;
+        return vocabulary.size();
     }
 
     @Override
-    public boolean addsDummyPrefix() {
-        return true;
+    public int[] encode(String text, boolean addBos) {
+        return encode(userDefinedTokens, text, addBos);
     }
 
     @Override
-    public int[] encode(String s, boolean addBos) {
-        List<Integer> out = new ArrayList<>();
-        if (addBos && bos >= 0) {
-            out.add(bos);
+    public int[] encodeWithSpecialTokens(String text, boolean addBos) {
+        return encode(allSpecialTokens, text, addBos);
+    }
+
+    private int[] encode(SpecialTokenSplitter splitter, String text, boolean addBos) {
+        IntArrayBuilder out = new IntArrayBuilder(text.length() / 3 + 2);
+        if (addBos && vocabulary.addBos()) {
+            out.add(vocabulary.bosId());
         }
-        encodePlain(s, true, out);
-        return out.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    @Override
-    public int[] encodeWithSpecialTokens(String s, boolean addBos) {
-        List<Integer> out = new ArrayList<>();
-        if (addBos && bos >= 0) {
-            out.add(bos);
-        }
-        boolean first = true;
-        for (SpecialTokenSplitter.Part part : specials.split(s)) {
-            if (part.id() >= 0) {
-                out.add(part.id());
+        // llama.cpp: the dummy prefix goes before the first text and before text following a special token
+        boolean afterSpecial = true;
+        for (SpecialTokenSplitter.Fragment fragment : splitter.split(text)) {
+            if (fragment.isToken()) {
+                out.add(fragment.tokenId());
+                afterSpecial = true;
             } else {
-                encodePlain(part.text(), first, out);
+                encodeText(fragment.text(), addSpacePrefix && afterSpecial, out);
+                afterSpecial = false;
             }
-            first = false;
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        return out.toArray();
     }
 
-    /** run.c's encode for one run of plain text. */
-    private void encodePlain(String s, boolean dummyPrefix, List<Integer> out) {
-        if (s.isEmpty()) {
-            return;
+    /** run.c's encoding of one stretch of plain text, appended to {@code out}. */
+    private void encodeText(String text, boolean dummyPrefix, IntArrayBuilder out) {
+        String normalized = dummyPrefix ? " " + text : text;
+        if (!spaceSymbol.equals(" ")) {
+            normalized = normalized.replace(" ", spaceSymbol);
         }
-        List<Integer> symbols = new ArrayList<>();
-        if (dummyPrefix) {
-            int space = vocab.id(" ");
-            if (space >= 0) {
-                symbols.add(space);
-            }
-        }
-        for (int i = 0; i < s.length(); ) {
-            int cp = s.codePointAt(i);
-            String ch = new String(Character.toChars(cp));
-            int id = vocab.id(ch);
+        IntArrayBuilder symbols = new IntArrayBuilder(normalized.length() + 1);
+        for (int i = 0; i < normalized.length(); ) {
+            int cp = normalized.codePointAt(i);
+            int end = i + Character.charCount(cp);
+            String codePoint = normalized.substring(i, end);
+            int id = vocabulary.textId(codePoint);
             if (id >= 0) {
                 symbols.add(id);
             } else {
-                for (byte b : ch.getBytes(StandardCharsets.UTF_8)) {
-                    int bt = byteTokens[b & 0xFF];
-                    symbols.add(bt >= 0 ? bt : unk);
+                for (byte b : codePoint.getBytes(StandardCharsets.UTF_8)) {
+                    // without byte pieces the unknown token stands in; without that too, the byte is dropped
+                    int byteId = byteIds[b & 0xFF] >= 0 ? byteIds[b & 0xFF] : vocabulary.unknownId();
+                    if (byteId >= 0) {
+                        symbols.add(byteId);
+                    }
                 }
             }
-            i += Character.charCount(cp);
+            i = end;
         }
-        merge(symbols, out);
+        int[] ids = symbols.toArray();
+        for (int id : mergeSymbols(ids)) {
+            out.add(id);
+        }
     }
 
-    /** A candidate merge of the symbol at {@code left} with its right neighbour. */
-    private record Pair(float score, int left, int leftId, int rightId, int merged) {
-    }
+    /** A possible merge of the symbols at {@code left} and {@code right}, valid while both still hold the ids seen. */
+    private record Candidate(float score, int left, int right, int leftId, int rightId, int mergedId) {}
 
-    private void merge(List<Integer> symbols, List<Integer> out) {
-        int n = symbols.size();
-        int[] id = new int[n];
-        int[] next = new int[n];
+    private int[] mergeSymbols(int[] ids) {
+        int n = ids.length;
+        if (n < 2) {
+            return ids;
+        }
         int[] prev = new int[n];
+        int[] next = new int[n];
         for (int i = 0; i < n; i++) {
-            id[i] = symbols.get(i);
-            next[i] = i + 1 < n ? i + 1 : -1;
             prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
         }
-        PriorityQueue<Pair> queue = new PriorityQueue<>((a, b) -> a.score() != b.score()
-                ? Float.compare(b.score(), a.score()) : Integer.compare(a.left(), b.left()));
-        for (int i = 0; i + 1 < n; i++) {
-            offer(queue, i, id[i], id[i + 1]);
-        }
-        boolean[] dead = new boolean[n];
-        while (!queue.isEmpty()) {
-            Pair p = queue.poll();
-            int l = p.left();
-            int r = next[l] < 0 ? -1 : next[l];
-            // stale: a side was merged away or changed since this pair was queued
-            if (dead[l] || r < 0 || id[l] != p.leftId() || id[r] != p.rightId()) {
-                continue;
+        boolean[] merged = new boolean[n];
+        // Highest score first; among equal scores the leftmost pair, as run.c's strict '>' scan picks.
+        // Plain float comparison so that -0.0 and 0.0 tie as they do in C.
+        PriorityQueue<Candidate> queue = new PriorityQueue<>(n, (a, b) -> {
+            if (a.score() != b.score()) {
+                return a.score() > b.score() ? -1 : 1;
             }
-            id[l] = p.merged();
-            dead[r] = true;
+            return Integer.compare(a.left(), b.left());
+        });
+        for (int i = 0; i + 1 < n; i++) {
+            offer(queue, ids, i, i + 1);
+        }
+        int remaining = n;
+        while (!queue.isEmpty()) {
+            Candidate c = queue.poll();
+            int l = c.left();
+            int r = c.right();
+            if (merged[l] || merged[r] || next[l] != r || ids[l] != c.leftId() || ids[r] != c.rightId()) {
+                continue; // stale: one side has merged since this pair was queued
+            }
+            ids[l] = c.mergedId();
+            merged[r] = true;
+            remaining--;
             next[l] = next[r];
             if (next[r] >= 0) {
                 prev[next[r]] = l;
             }
             if (prev[l] >= 0) {
-                offer(queue, prev[l], id[prev[l]], id[l]);
+                offer(queue, ids, prev[l], l);
             }
             if (next[l] >= 0) {
-                offer(queue, l, id[l], id[next[l]]);
+                offer(queue, ids, l, next[l]);
             }
         }
-        for (int i = 0; i >= 0 && n > 0; i = next[i]) {
-            out.add(id[i]);
+        int[] result = new int[remaining];
+        int k = 0;
+        for (int i = 0; i != -1; i = next[i]) {
+            result[k++] = ids[i]; // symbol 0 is never merged away: merges keep the left symbol
         }
+        return result;
     }
 
-    private void offer(PriorityQueue<Pair> queue, int left, int leftId, int rightId) {
-        int merged = vocab.id(text[leftId] + text[rightId]);
-        if (merged >= 0) {
-            queue.add(new Pair(vocab.scores()[merged], left, leftId, rightId, merged));
+    private void offer(PriorityQueue<Candidate> queue, int[] ids, int left, int right) {
+        int mergedId = vocabulary.textId(vocabulary.piece(ids[left]) + vocabulary.piece(ids[right]));
+        if (mergedId >= 0) {
+            float score = vocabulary.score(mergedId);
+            if (score > MIN_MERGE_SCORE) {
+                queue.add(new Candidate(score, left, right, ids[left], ids[right], mergedId));
+            }
         }
     }
 
     @Override
     public String decode(int id) {
-        return new String(bytes[id], StandardCharsets.UTF_8);
+        vocabulary.checkRange(id);
+        return new String(tokenBytes[id], StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public byte[] decodeBytes(int previousId, int id) {
+        vocabulary.checkRange(id);
+        byte[] bytes = tokenBytes[id];
+        // run.c: the piece right after BOS loses its leading space (the dummy prefix)
+        if (previousId >= 0 && previousId == vocabulary.bosId() && bytes.length > 0 && bytes[0] == ' '
+                && vocabulary.type(id) != TokenType.BYTE) {
+            return Arrays.copyOfRange(bytes, 1, bytes.length);
+        }
+        return bytes.clone();
     }
 
     @Override
     public String decode(int[] ids) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(ids.length * 4);
+        int previous = -1;
         for (int id : ids) {
-            out.writeBytes(bytes[id]);
+            bytes.writeBytes(decodeBytes(previous, id));
+            previous = id;
         }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public byte[] bytes(int id) {
-        return bytes[id];
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     @Override
     public String piece(int id) {
-        return vocab.pieces()[id];
+        return vocabulary.piece(id);
     }
 
     @Override
     public int tokenId(String piece) {
-        return vocab.id(piece.replace(SPM_SPACE, ' '));
+        return vocabulary.id(piece);
     }
 
     @Override
     public int bosId() {
-        return bos;
+        return vocabulary.bosId();
     }
 
     @Override
     public int eosId() {
-        return eos;
+        return vocabulary.eosId();
+    }
+
+    @Override
+    public boolean addsBos() {
+        return vocabulary.addBos();
     }
 
     @Override
     public List<Integer> stopTokenIds() {
-        return stops;
+        return vocabulary.stopIds();
     }
 
     @Override
     public boolean isSpecial(int id) {
-        return vocab.isControl(id);
+        return vocabulary.type(id).isSpecial();
+    }
+
+    /** The type of token {@code id}. */
+    public TokenType tokenType(int id) {
+        return vocabulary.type(id);
+    }
+
+    /** The merge score of token {@code id}. */
+    public float score(int id) {
+        vocabulary.checkRange(id);
+        return vocabulary.score(id);
     }
 }

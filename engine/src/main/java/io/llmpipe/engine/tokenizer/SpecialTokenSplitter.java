@@ -3,57 +3,88 @@ package io.llmpipe.engine.tokenizer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Splits text at literal occurrences of special tokens (longest match first), so a rendered chat
- * template's {@code <|im_start|>} becomes its id while the text around it is encoded normally.
+ * Cuts text at literal occurrences of special-token pieces, so that {@code "<|im_start|>user"}
+ * becomes the token {@code <|im_start|>} followed by the text {@code "user"}. Longer pieces are
+ * matched first, each over all remaining text, as llama.cpp partitions text. Immutable; any thread.
  */
 final class SpecialTokenSplitter {
-    /** A piece of text: either plain text ({@code id == -1}) or one special token. */
-    record Part(String text, int id) {
-    }
-
-    private final List<String> specials;
-    private final List<Integer> ids;
-    /** First characters of the specials: most positions are skipped with one lookup. */
-    private final java.util.Set<Character> firstChars = new java.util.HashSet<>();
-
-    SpecialTokenSplitter(Vocabulary vocab) {
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < vocab.size(); i++) {
-            if (vocab.matchesLiterally(i)) {
-                order.add(i);
-            }
+    /** A piece of the input: either text still to be tokenized or one special token. */
+    record Fragment(String text, int tokenId) {
+        static Fragment ofText(String text) {
+            return new Fragment(text, -1);
         }
-        order.sort(Comparator.comparingInt((Integer i) -> -vocab.pieces()[i].length()));
-        this.ids = order;
-        this.specials = order.stream().map(i -> vocab.pieces()[i]).toList();
-        specials.forEach(sp -> firstChars.add(sp.charAt(0)));
+
+        static Fragment ofToken(int id) {
+            return new Fragment(null, id);
+        }
+
+        boolean isToken() {
+            return tokenId >= 0;
+        }
     }
 
-    List<Part> split(String text) {
-        List<Part> parts = new ArrayList<>();
-        int start = 0, i = 0;
-        outer:
-        while (i < text.length()) {
-            if (firstChars.contains(text.charAt(i))) {
-                for (int s = 0; s < specials.size(); s++) {
-                    if (text.startsWith(specials.get(s), i)) {
-                        if (i > start) {
-                            parts.add(new Part(text.substring(start, i), -1));
-                        }
-                        parts.add(new Part(specials.get(s), ids.get(s)));
-                        i += specials.get(s).length();
-                        start = i;
-                        continue outer;
-                    }
+    private final String[] pieces;
+    private final int[] ids;
+
+    private SpecialTokenSplitter(String[] pieces, int[] ids) {
+        this.pieces = pieces;
+        this.ids = ids;
+    }
+
+    /** Matches the tokens of {@code vocabulary} whose type is one of {@code types}. */
+    static SpecialTokenSplitter of(Vocabulary vocabulary, Set<TokenType> types) {
+        List<Integer> found = new ArrayList<>(vocabulary.idsOfType(types));
+        // longest first; ties by id so the result does not depend on map order
+        found.sort(Comparator.comparingInt((Integer id) -> -vocabulary.piece(id).length()).thenComparingInt(id -> id));
+        String[] pieces = new String[found.size()];
+        int[] ids = new int[found.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = found.get(i);
+            pieces[i] = vocabulary.piece(ids[i]);
+        }
+        return new SpecialTokenSplitter(pieces, ids);
+    }
+
+    /** The fragments of {@code text} in order; empty text gives no fragments. */
+    List<Fragment> split(String text) {
+        List<Fragment> fragments = new ArrayList<>();
+        if (text.isEmpty()) {
+            return fragments;
+        }
+        fragments.add(Fragment.ofText(text));
+        for (int t = 0; t < ids.length; t++) {
+            String piece = pieces[t];
+            if (!text.contains(piece)) {
+                continue; // cheap check over the whole input before touching the fragment list
+            }
+            List<Fragment> next = new ArrayList<>(fragments.size() + 4);
+            for (Fragment fragment : fragments) {
+                if (fragment.isToken()) {
+                    next.add(fragment);
+                } else {
+                    splitOn(fragment.text(), piece, ids[t], next);
                 }
             }
-            i++;
+            fragments = next;
+        }
+        return fragments;
+    }
+
+    private static void splitOn(String text, String piece, int id, List<Fragment> out) {
+        int start = 0;
+        int match;
+        while ((match = text.indexOf(piece, start)) >= 0) {
+            if (match > start) {
+                out.add(Fragment.ofText(text.substring(start, match)));
+            }
+            out.add(Fragment.ofToken(id));
+            start = match + piece.length();
         }
         if (start < text.length()) {
-            parts.add(new Part(text.substring(start), -1));
+            out.add(Fragment.ofText(start == 0 ? text : text.substring(start)));
         }
-        return parts;
     }
 }

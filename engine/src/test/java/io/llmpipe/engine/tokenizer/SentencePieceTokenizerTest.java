@@ -2,109 +2,188 @@ package io.llmpipe.engine.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.llmpipe.engine.ModelFormatException;
-import io.llmpipe.engine.SharedData;
 import io.llmpipe.engine.gguf.GGUF;
-import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** llama2.c's run.c encodings (tokenizers.golden.json) for both vocabularies, and the GGUF form of tok512. */
 class SentencePieceTokenizerTest {
+    private static final SentencePieceTokenizer TOK512 = Tokenizers.fromLlama2c(SharedModels.file("tok512.bin"), 512);
+    private static final SentencePieceTokenizer LLAMA2 = Tokenizers.fromLlama2c(SharedModels.file("tokenizer.bin"), 32000);
 
-    private static JsonNode golden() throws IOException {
-        return new ObjectMapper().readTree(SharedData.models().resolve("tokenizers.golden.json").toFile());
+    private static SentencePieceTokenizer byFile(String file) {
+        return file.equals("tok512.bin") ? TOK512 : LLAMA2;
     }
 
-    private static int[] ints(JsonNode a) {
-        int[] r = new int[a.size()];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = a.get(i).asInt();
+    @ParameterizedTest
+    @ValueSource(strings = {"tok512.bin", "tokenizer.bin"})
+    void encodesEveryGoldenStringLikeRunC(String file) {
+        JsonNode golden = SharedModels.json("tokenizers.golden.json").get("tokenizers").get(file);
+        SentencePieceTokenizer tokenizer = byFile(file);
+        assertEquals(golden.get("vocab_size").asInt(), tokenizer.vocabularySize());
+        assertEquals(11, golden.get("encodings").size());
+        for (JsonNode encoding : golden.get("encodings")) {
+            String text = encoding.get("text").asText();
+            assertArrayEquals(SharedModels.ints(encoding.get("token_ids")), tokenizer.encode(text, true), () -> file + ": " + text);
         }
-        return r;
     }
 
     @Test
-    void everyGoldenEncodingOfBothTokenizers() throws IOException {
-        JsonNode tokenizers = golden().get("tokenizers");
-        int checked = 0;
-        for (String file : new String[]{"tokenizer.bin", "tok512.bin"}) {
-            JsonNode t = tokenizers.get(file);
-            Tokenizer tok = Tokenizers.fromLlama2c(SharedData.models().resolve(file), t.get("vocab_size").asInt());
-            for (JsonNode e : t.get("encodings")) {
-                String text = e.get("text").asText();
-                assertArrayEquals(ints(e.get("token_ids")), tok.encode(text, true), file + ": \"" + text + "\"");
-                checked++;
-            }
+    void encodesTheStories260kPromptsLikeRunC() {
+        for (JsonNode run : SharedModels.json("stories260K.golden.json").get("runs")) {
+            String prompt = run.get("prompt").asText();
+            assertArrayEquals(SharedModels.ints(run.get("prompt_token_ids")), TOK512.encode(prompt, true), prompt);
         }
-        assertEquals(22, checked);
     }
 
     @Test
-    void ggufTokenizerOfStories260KEncodesLikeTok512() throws IOException {
-        Tokenizer bin = Tokenizers.fromLlama2c(SharedData.models().resolve("tok512.bin"), 512);
+    void decodesTheStories260kRunsToRunCsOutput() {
+        for (JsonNode run : SharedModels.json("stories260K.golden.json").get("runs")) {
+            int[] prompt = SharedModels.ints(run.get("prompt_token_ids"));
+            int[] generated = SharedModels.ints(run.get("generated_token_ids"));
+            int[] all = IntStream.concat(Arrays.stream(prompt), Arrays.stream(generated)).toArray();
+            // run.c echoes the prompt pieces, then the generated ones, then a newline
+            assertEquals(run.get("run_c_stdout").asText(), TOK512.decode(all) + "\n", run.get("prompt").asText());
+        }
+    }
+
+    @Test
+    void ggufVocabularyEncodesLikeTheLlama2cFile() {
         try (Arena arena = Arena.ofConfined()) {
-            Tokenizer gguf = Tokenizers.fromGGUF(GGUF.open(SharedData.models().resolve("stories260K.gguf"), arena));
-            for (JsonNode e : golden().get("tokenizers").get("tok512.bin").get("encodings")) {
-                String text = e.get("text").asText();
-                assertArrayEquals(bin.encode(text, true), gguf.encode(text, true), text);
+            Tokenizer fromGguf = Tokenizers.fromGGUF(GGUF.open(SharedModels.file("stories260K.gguf"), arena));
+            assertTrue(fromGguf instanceof SentencePieceTokenizer);
+            assertEquals(512, fromGguf.vocabularySize());
+            assertEquals(1, fromGguf.bosId());
+            assertEquals(2, fromGguf.eosId());
+            assertEquals("\u2581t", fromGguf.piece(259));
+            JsonNode golden = SharedModels.json("tokenizers.golden.json").get("tokenizers").get("tok512.bin");
+            for (JsonNode encoding : golden.get("encodings")) {
+                String text = encoding.get("text").asText();
+                assertArrayEquals(SharedModels.ints(encoding.get("token_ids")), fromGguf.encode(text, true), text);
+                assertArrayEquals(TOK512.encode(text, true), fromGguf.encode(text, true), text);
             }
-            assertEquals(1, gguf.bosId());
-            assertEquals(2, gguf.eosId());
-            assertTrue(gguf.stopTokenIds().contains(2));
+            int[] ids = TOK512.encode("Once upon a time, 你好!", true);
+            assertEquals(TOK512.decode(ids), fromGguf.decode(ids));
+            assertEquals("Once upon a time, 你好!", fromGguf.decode(ids));
+            for (int id = 0; id < 512; id++) {
+                assertEquals(TOK512.decode(id), fromGguf.decode(id), "token " + id);
+                assertEquals(TOK512.isSpecial(id), fromGguf.isSpecial(id), "token " + id);
+            }
+            assertEquals(List.of(2), fromGguf.stopTokenIds());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tok512.bin", "tokenizer.bin"})
+    void matchesALiteralRunCTranscriptionOnRandomText(String file) {
+        SentencePieceTokenizer tokenizer = byFile(file);
+        float[] scores = new float[tokenizer.vocabularySize()];
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = tokenizer.score(i);
+        }
+        RunCReference reference = new RunCReference(tokenizer, scores);
+        String[] parts = {"the", " ", "  ", "cat", "Once", "upon", "a", "time", ",", ".", "\n", "\t", "é", "你好", "🙂",
+            "ing", "ed", "Lily", "x", "123", "<s>", "</s>", "<0x41>", "\u2581", "'s", "Ω"};
+        Random random = new Random(42);
+        for (int round = 0; round < 300; round++) {
+            StringBuilder text = new StringBuilder();
+            int words = random.nextInt(40);
+            for (int w = 0; w < words; w++) {
+                text.append(parts[random.nextInt(parts.length)]);
+            }
+            String s = text.toString();
+            assertArrayEquals(reference.encode(s, true), tokenizer.encode(s, true), () -> file + ": " + s);
         }
     }
 
     @Test
-    void decodingJoinsByteTokensIntoCharacters() throws IOException {
-        Tokenizer tok = Tokenizers.fromLlama2c(SharedData.models().resolve("tok512.bin"), 512);
-        String text = "Lily saw 猫 and 🐈.";
-        int[] ids = tok.encode(text, true);
-        assertEquals(" " + text, tok.decode(Arrays.copyOfRange(ids, 1, ids.length)), "the dummy prefix is part of the first piece");
-        StreamingDecoder d = new StreamingDecoder(tok, 1);
-        StringBuilder sb = new StringBuilder();
-        for (int i = 1; i < ids.length; i++) {
-            String piece = d.push(ids[i]);
-            assertTrue(!piece.contains("\uFFFD"), "no half characters while streaming");
-            sb.append(piece);
-        }
-        sb.append(d.flush());
-        assertEquals(text, sb.toString(), "after BOS the leading space is dropped, as run.c prints");
-    }
-
-    @Test
-    void encodesLongTextQuickly() throws IOException {
-        Tokenizer tok = Tokenizers.fromLlama2c(SharedData.models().resolve("tokenizer.bin"), 32000);
-        String book = Files.readString(SharedData.data().resolve("gutenberg/pg1342-pride-and-prejudice.txt")).substring(0, 200_000);
-        long t0 = System.nanoTime();
-        int[] ids = tok.encode(book, true);
-        long ms = (System.nanoTime() - t0) / 1_000_000;
+    void encodesLongTextQuickly() {
+        String paragraph = SharedModels.json("stories260K.golden.json").get("runs").get(0).get("generated_text").asText();
+        String text = paragraph.repeat(300); // about 200,000 characters, 40,000+ tokens
+        int[] ids = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> LLAMA2.encode(text, true));
         assertTrue(ids.length > 40_000, "tokens: " + ids.length);
-        assertEquals(book, tok.decode(Arrays.copyOfRange(ids, 1, ids.length)).substring(1));
-        assertTrue(ms < 20_000, "200 KB took " + ms + " ms: the merge loop is not O(n log n)");
+        assertEquals(text, LLAMA2.decode(ids));
+        int[] small = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> TOK512.encode(text, true));
+        assertTrue(small.length > 50_000, "tokens: " + small.length);
+        assertEquals(text, TOK512.decode(small));
     }
 
     @Test
-    void badTokenizerFiles(@TempDir Path dir) throws IOException {
-        byte[] full = Files.readAllBytes(SharedData.models().resolve("tok512.bin"));
-        Path cut = dir.resolve("cut.bin");
-        Files.write(cut, Arrays.copyOf(full, full.length - 100));
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Tokenizers.fromLlama2c(cut, 512));
-        assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("does not match"), e.getMessage());
-        e = assertThrows(ModelFormatException.class, () -> Tokenizers.fromLlama2c(SharedData.models().resolve("tokenizer.bin"), 512));
-        assertTrue(e.getMessage().contains("does not match the model"), e.getMessage());
-        Path junk = dir.resolve("junk.bin");
-        Files.write(junk, new byte[]{(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x7f, 1, 2});
-        e = assertThrows(ModelFormatException.class, () -> Tokenizers.fromLlama2c(junk, 512));
-        assertTrue(e.getMessage().contains("absurd"), e.getMessage());
+    void emptyTextIsJustBos() {
+        assertArrayEquals(new int[] {1}, TOK512.encode("", true));
+        assertArrayEquals(new int[0], TOK512.encode("", false));
+        assertArrayEquals(new int[] {403, 407, 261, 378}, TOK512.encode("Once upon a time", false));
+    }
+
+    @Test
+    void decodesSinglePieces() {
+        assertEquals(" t", TOK512.decode(259));
+        assertEquals(" ", TOK512.decode(410));
+        assertEquals("A", TOK512.decode(0x41 + 3));
+        assertEquals("\n", TOK512.decode(13));
+        assertEquals("\uFFFD", TOK512.decode(0xE4 + 3), "a lone lead byte is not text");
+        assertEquals("", TOK512.decode(1), "BOS");
+        assertEquals("", TOK512.decode(2), "EOS");
+        assertEquals("", TOK512.decode(0), "unknown");
+        assertEquals("\n<s>\n", TOK512.piece(1));
+        assertThrows(IllegalArgumentException.class, () -> TOK512.decode(512));
+        assertThrows(IllegalArgumentException.class, () -> TOK512.decode(-1));
+    }
+
+    @Test
+    void dropsTheLeadingSpaceOnlyRightAfterBos() {
+        int[] withBos = TOK512.encode("Once upon a time", true);
+        assertEquals("Once upon a time", TOK512.decode(withBos));
+        int[] withoutBos = TOK512.encode("Once upon a time", false);
+        assertEquals(" Once upon a time", TOK512.decode(withoutBos));
+        assertArrayEquals(new byte[] {'O', 'n', 'c', 'e'}, TOK512.decodeBytes(1, 403));
+        assertArrayEquals(new byte[] {' ', 'O', 'n', 'c', 'e'}, TOK512.decodeBytes(-1, 403));
+        assertArrayEquals(new byte[] {' '}, TOK512.decodeBytes(1, 0x20 + 3), "a byte piece keeps its space, as in run.c");
+    }
+
+    @Test
+    void joinsByteFallbackPiecesIntoCharacters() {
+        int[] ids = TOK512.encode("Tom said 你好 to", true);
+        assertArrayEquals(new int[] {1, 274, 287, 336, 410, 231, 192, 163, 232, 168, 192, 267}, ids);
+        assertEquals("Tom said 你好 to", TOK512.decode(ids));
+        assertEquals("🙂", TOK512.decode(Arrays.copyOfRange(TOK512.encode("🙂", true), 2, 6)));
+    }
+
+    @Test
+    void specialTokenTextStaysTextUnlessAsked() {
+        SentencePieceTokenizer tokenizer = LLAMA2;
+        int[] plain = tokenizer.encode("<unk>", false);
+        assertFalse(Arrays.stream(plain).anyMatch(tokenizer::isSpecial));
+        assertEquals(" <unk>", tokenizer.decode(plain));
+        // encodeWithSpecialTokens matches the literal piece of a control token
+        int[] special = tokenizer.encodeWithSpecialTokens("a\n</s>\nb", false);
+        assertTrue(Arrays.stream(special).anyMatch(id -> id == 2), Arrays.toString(special));
+        assertEquals(" a b", tokenizer.decode(special).replace("\n", ""));
+    }
+
+    @Test
+    void reportsSpecialIdsAndStopTokens() {
+        assertEquals(1, LLAMA2.bosId());
+        assertEquals(2, LLAMA2.eosId());
+        assertTrue(LLAMA2.addsBos());
+        assertEquals(List.of(2, 1), LLAMA2.stopTokenIds(), "run.c stops on BOS; EOS ends a text");
+        assertTrue(LLAMA2.isSpecial(1));
+        assertTrue(LLAMA2.isSpecial(0));
+        assertFalse(LLAMA2.isSpecial(3));
+        assertEquals(TokenType.BYTE, LLAMA2.tokenType(3));
+        assertEquals(29871, LLAMA2.tokenId(" "));
+        assertEquals(-1, LLAMA2.tokenId("no such piece"));
     }
 }
