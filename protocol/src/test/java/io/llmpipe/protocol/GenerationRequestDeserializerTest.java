@@ -1,5 +1,6 @@
 package io.llmpipe.protocol;
 
+import static io.llmpipe.protocol.SampleMessages.edit;
 import static io.llmpipe.protocol.SampleMessages.utf8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -135,9 +136,7 @@ class GenerationRequestDeserializerTest {
             duplicate key          | "requestId":"r"                  | "requestId":"r","requestId":"s"   | requestId
             """)
     void rejectsMissingOrOutOfRangeFields(String what, String original, String replacement, String reason) {
-        String json = MINIMAL.replace(original, replacement == null ? "" : replacement);
-        assertTrue(!json.equals(MINIMAL), "the test edits the message");
-        assertMalformed(deserializer, Topics.REQUESTS, utf8(json), reason);
+        assertMalformed(deserializer, Topics.REQUESTS, edit(MINIMAL, original, replacement), reason);
     }
 
     @Test

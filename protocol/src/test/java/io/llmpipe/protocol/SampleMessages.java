@@ -18,6 +18,14 @@ final class SampleMessages {
                 KvCodecSpec.of(KvCodec.KIVI4), "gateway-0", CREATED_AT + 30_000, CREATED_AT);
     }
 
+    /** {@code json} with {@code original} replaced; fails if {@code original} does not occur, so no case tests nothing. */
+    static byte[] edit(String json, String original, String replacement) {
+        if (!json.contains(original)) {
+            throw new AssertionError("'" + original + "' does not occur in " + json);
+        }
+        return utf8(json.replace(original, replacement == null ? "" : replacement));
+    }
+
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
