@@ -18,6 +18,12 @@ final class SampleMessages {
                 KvCodecSpec.of(KvCodec.KIVI4), "gateway-0", CREATED_AT + 30_000, CREATED_AT);
     }
 
+    static KvHandoffHeader header(String requestId, String modelFingerprint) {
+        return new KvHandoffHeader(KvHandoffHeader.SCHEMA_VERSION, requestId, modelFingerprint, 5, 4, 8,
+                KvCodecSpec.FP32, 4, 312, new SamplingParameters(0.8f, 40, 0.95f, 7L), 1, 128, new int[] {2},
+                "gateway-0", CREATED_AT + 30_000, 4);
+    }
+
     /** {@code json} with {@code original} replaced; fails if {@code original} does not occur, so no case tests nothing. */
     static byte[] edit(String json, String original, String replacement) {
         if (!json.contains(original)) {
