@@ -62,4 +62,9 @@ class ControlMessageDeserializerTest {
         assertMalformed(deserializer, Topics.CONTROL,
                 edit(CANCEL_V1, original, replacement), reason);
     }
+
+    @Test
+    void randomCorruptionsFailCleanly() {
+        SampleMessages.assertCorruptionsFailCleanly(deserializer, Topics.CONTROL, utf8(CANCEL_V1), 4L);
+    }
 }

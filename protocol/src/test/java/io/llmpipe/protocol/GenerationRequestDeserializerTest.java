@@ -164,4 +164,9 @@ class GenerationRequestDeserializerTest {
         });
         return names;
     }
+
+    @Test
+    void randomCorruptionsFailCleanly() {
+        SampleMessages.assertCorruptionsFailCleanly(deserializer, Topics.REQUESTS, utf8(V1), 1L);
+    }
 }

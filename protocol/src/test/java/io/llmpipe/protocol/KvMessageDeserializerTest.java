@@ -154,4 +154,10 @@ class KvMessageDeserializerTest {
         System.arraycopy(bytes, 0, copy, at, bytes.length);
         return copy;
     }
+
+    @Test
+    void randomCorruptionsFailCleanly() {
+        SampleMessages.assertCorruptionsFailCleanly(deserializer, Topics.KV, serializer.serialize(Topics.KV, start()), 5L);
+        SampleMessages.assertCorruptionsFailCleanly(deserializer, Topics.KV, serializer.serialize(Topics.KV, chunk(40)), 6L);
+    }
 }

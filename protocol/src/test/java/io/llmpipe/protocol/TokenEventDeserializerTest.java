@@ -94,4 +94,10 @@ class TokenEventDeserializerTest {
         assertMalformed(deserializer, Topics.TOKENS,
                 utf8(ERROR_V1.replace("\"code\":\"CONTEXT_LENGTH_EXCEEDED\",", "")), "code");
     }
+
+    @Test
+    void randomCorruptionsFailCleanly() {
+        SampleMessages.assertCorruptionsFailCleanly(deserializer, Topics.TOKENS, utf8(LAST_V1), 2L);
+        SampleMessages.assertCorruptionsFailCleanly(deserializer, Topics.TOKENS, utf8(ERROR_V1), 3L);
+    }
 }
