@@ -28,8 +28,8 @@ import picocli.CommandLine.Option;
         description = "Generate text from a prompt in-process (no Kafka, no services).")
 final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Model file: .gguf, or a llama2.c .bin checkpoint.")
-    Path model;
+    @Option(names = "--model", required = true, description = "Model: a .gguf or llama2.c .bin file, or hf:OWNER/REPO/FILE (downloaded once).")
+    String modelSpec;
 
     @Option(names = "--tokenizer", description = "llama2.c tokenizer file (default: tok<vocab>.bin or tokenizer.bin beside the model).")
     Path tokenizer;
@@ -78,6 +78,7 @@ final class GenerateCommand implements Callable<Integer> {
         long seedValue = seed != null ? seed : new SecureRandom().nextLong();
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, seedValue);
         long t0 = System.nanoTime();
+        Path model = ModelFetcher.standard(spec.commandLine().getErr()).resolve(modelSpec);
         try (Model m = ModelLoader.load(new ModelLoader.Options(model, tokenizer, context));
              Parallel parallel = new Parallel(threads != null ? threads : Parallel.defaultThreads())) {
             long loadNanos = System.nanoTime() - t0;

@@ -35,8 +35,11 @@ final class UpCommand implements Callable<Integer> {
 
     static final List<String> SERVICES = List.of("retrieval-service", "decode-service", "prefill-service", "gateway");
 
-    @Option(names = "--model", description = "Model file (.gguf or llama2.c .bin).")
-    Path model;
+    @Option(names = "--model", description = "Model: a file (.gguf or llama2.c .bin) or hf:OWNER/REPO/FILE (default: "
+            + ModelFetcher.DEFAULT_MODEL + ").")
+    String modelSpec;
+
+    private Path model;
 
     @Option(names = "--tokenizer", description = "llama2.c tokenizer file (default: beside the model).")
     Path tokenizer;
@@ -61,12 +64,8 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (model == null) {
-            throw new IllegalArgumentException("--model is required (e.g. --model ../shared/models/stories260K.bin)");
-        }
-        if (!Files.isRegularFile(model)) {
-            throw new IllegalArgumentException("model file " + model + " does not exist");
-        }
+        model = ModelFetcher.standard(spec.commandLine().getErr())
+                .resolve(modelSpec != null ? modelSpec : ModelFetcher.DEFAULT_MODEL);
         Path cache = dataDir != null ? dataDir : cacheDir();
         Path logs = cache.resolve("logs");
         Files.createDirectories(logs);
