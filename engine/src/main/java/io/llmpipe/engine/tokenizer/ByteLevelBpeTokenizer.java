@@ -18,8 +18,7 @@ import java.util.PriorityQueue;
  *
  * <p>Immutable; any thread may encode and decode concurrently.
  */
-public final class ByteLevelBpeTokenizer implements Tokenizer {
-    private final Vocabulary vocabulary;
+public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     /** Merge rank by the merge's own text, {@code "left right"}: byte-level pieces never hold a space. */
     private final Map<String, Integer> mergeRanks;
     private final PreTokenizer preTokenizer;
@@ -29,7 +28,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
     /** @param merges the merges in rank order, each {@code "left right"} */
     ByteLevelBpeTokenizer(Vocabulary vocabulary, String[] merges, PreTokenizer preTokenizer) {
-        this.vocabulary = vocabulary;
+        super(vocabulary);
         this.preTokenizer = preTokenizer;
         this.mergeRanks = HashMap.newHashMap(merges.length);
         for (int rank = 0; rank < merges.length; rank++) {
@@ -65,11 +64,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     /** The name of the pre-tokenizer in use, e.g. "llama-bpe". */
     public String preTokenizerName() {
         return preTokenizer.name();
-    }
-
-    @Override
-    public int vocabularySize() {
-        return vocabulary.size();
     }
 
     @Override
@@ -193,45 +187,5 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             bytes.writeBytes(tokenBytes[id]);
         }
         return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public String piece(int id) {
-        return vocabulary.piece(id);
-    }
-
-    @Override
-    public int tokenId(String piece) {
-        return vocabulary.id(piece);
-    }
-
-    @Override
-    public int bosId() {
-        return vocabulary.bosId();
-    }
-
-    @Override
-    public int eosId() {
-        return vocabulary.eosId();
-    }
-
-    @Override
-    public boolean addsBos() {
-        return vocabulary.addBos();
-    }
-
-    @Override
-    public List<Integer> stopTokenIds() {
-        return vocabulary.stopIds();
-    }
-
-    @Override
-    public boolean isSpecial(int id) {
-        return vocabulary.type(id).isSpecial();
-    }
-
-    /** The type of token {@code id}. */
-    public TokenType tokenType(int id) {
-        return vocabulary.type(id);
     }
 }

@@ -23,11 +23,10 @@ import java.util.PriorityQueue;
  *
  * <p>Immutable; any thread may encode and decode concurrently.
  */
-public final class SentencePieceTokenizer implements Tokenizer {
+public final class SentencePieceTokenizer extends VocabularyTokenizer {
     /** run.c's starting best score: a pair whose merged piece scores no higher never merges. */
     private static final float MIN_MERGE_SCORE = -1e10f;
 
-    private final Vocabulary vocabulary;
     private final String spaceSymbol;
     private final boolean addSpacePrefix;
     private final int[] byteIds = new int[256];
@@ -40,7 +39,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
      * @param addSpacePrefix whether text gets SentencePiece's dummy-prefix space (true for Llama)
      */
     SentencePieceTokenizer(Vocabulary vocabulary, String spaceSymbol, boolean addSpacePrefix) {
-        this.vocabulary = vocabulary;
+        super(vocabulary);
         this.spaceSymbol = spaceSymbol;
         this.addSpacePrefix = addSpacePrefix;
         for (int b = 0; b < 256; b++) {
@@ -69,11 +68,6 @@ public final class SentencePieceTokenizer implements Tokenizer {
             case USER_DEFINED -> piece.getBytes(StandardCharsets.UTF_8); // llama.cpp copies these verbatim
             default -> piece.replace(spaceSymbol, " ").getBytes(StandardCharsets.UTF_8);
         };
-    }
-
-    @Override
-    public int vocabularySize() {
-        return vocabulary.size();
     }
 
     @Override
@@ -229,46 +223,6 @@ public final class SentencePieceTokenizer implements Tokenizer {
             previous = id;
         }
         return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public String piece(int id) {
-        return vocabulary.piece(id);
-    }
-
-    @Override
-    public int tokenId(String piece) {
-        return vocabulary.id(piece);
-    }
-
-    @Override
-    public int bosId() {
-        return vocabulary.bosId();
-    }
-
-    @Override
-    public int eosId() {
-        return vocabulary.eosId();
-    }
-
-    @Override
-    public boolean addsBos() {
-        return vocabulary.addBos();
-    }
-
-    @Override
-    public List<Integer> stopTokenIds() {
-        return vocabulary.stopIds();
-    }
-
-    @Override
-    public boolean isSpecial(int id) {
-        return vocabulary.type(id).isSpecial();
-    }
-
-    /** The type of token {@code id}. */
-    public TokenType tokenType(int id) {
-        return vocabulary.type(id);
     }
 
     /** The merge score of token {@code id}. */
