@@ -3,7 +3,6 @@ package io.llmpipe.engine.tokenizer;
 import io.llmpipe.engine.ModelFormatException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -22,8 +21,6 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     private final Map<String, Integer> mergeRanks;
     private final PreTokenizer preTokenizer;
     private final byte[][] tokenBytes;
-    private final SpecialTokenSplitter userDefinedTokens;
-    private final SpecialTokenSplitter allSpecialTokens;
 
     /** @param merges the merges in rank order, each {@code "left right"} */
     ByteLevelBpeTokenizer(Vocabulary vocabulary, String[] merges, PreTokenizer preTokenizer) {
@@ -42,9 +39,6 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
         for (int id = 0; id < tokenBytes.length; id++) {
             tokenBytes[id] = bytesOfPiece(id);
         }
-        this.userDefinedTokens = SpecialTokenSplitter.of(vocabulary, EnumSet.of(TokenType.USER_DEFINED));
-        this.allSpecialTokens = SpecialTokenSplitter.of(vocabulary,
-                EnumSet.of(TokenType.USER_DEFINED, TokenType.CONTROL, TokenType.UNKNOWN));
     }
 
     private byte[] bytesOfPiece(int id) {
@@ -65,37 +59,17 @@ public final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
         return preTokenizer.name();
     }
 
-    @Override
-    public int[] encode(String text, boolean addBos) {
-        return encode(userDefinedTokens, text, addBos);
-    }
-
-    @Override
-    public int[] encodeWithSpecialTokens(String text, boolean addBos) {
-        return encode(allSpecialTokens, text, addBos);
-    }
-
-    private int[] encode(SpecialTokenSplitter splitter, String text, boolean addBos) {
-        IntArrayBuilder out = new IntArrayBuilder(text.length() / 3 + 2);
-        if (addBos && vocabulary.addBos()) {
-            out.add(vocabulary.bosId());
-        }
-        for (SpecialTokenSplitter.Fragment fragment : splitter.split(text)) {
-            if (fragment.isToken()) {
-                out.add(fragment.tokenId());
-            } else {
-                for (String word : preTokenizer.split(fragment.text())) {
-                    encodeWord(ByteLevelEncoding.encode(word), out);
-                }
-            }
-        }
-        return out.toArray();
-    }
-
     /** A possible merge of the symbols at {@code left} and {@code right}, valid while their lengths are unchanged. */
     private record Candidate(int rank, int left, int right, int length) {}
 
     /** BPE over one pre-tokenized word, already in byte-mapped form (one char per byte). */
+    @Override
+    void encodeText(String text, boolean afterSpecial, IntArrayBuilder out) {
+        for (String word : preTokenizer.split(text)) {
+            encodeWord(ByteLevelEncoding.encode(word), out);
+        }
+    }
+
     private void encodeWord(String word, IntArrayBuilder out) {
         if (preTokenizer.ignoreMerges()) {
             int whole = vocabulary.textId(word);

@@ -4,7 +4,6 @@ import io.llmpipe.engine.ModelFormatException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.PriorityQueue;
 
 /**
@@ -30,8 +29,6 @@ public final class SentencePieceTokenizer extends VocabularyTokenizer {
     private final boolean addSpacePrefix;
     private final int[] byteIds = new int[256];
     private final byte[][] tokenBytes;
-    private final SpecialTokenSplitter userDefinedTokens;
-    private final SpecialTokenSplitter allSpecialTokens;
 
     /**
      * @param spaceSymbol how the vocabulary writes a space: {@code " "} in llama2.c files, {@code "▁"} in GGUF
@@ -48,9 +45,6 @@ public final class SentencePieceTokenizer extends VocabularyTokenizer {
         for (int id = 0; id < tokenBytes.length; id++) {
             tokenBytes[id] = bytesOfPiece(id);
         }
-        this.userDefinedTokens = SpecialTokenSplitter.of(vocabulary, EnumSet.of(TokenType.USER_DEFINED));
-        this.allSpecialTokens = SpecialTokenSplitter.of(vocabulary,
-                EnumSet.of(TokenType.USER_DEFINED, TokenType.CONTROL, TokenType.UNKNOWN));
     }
 
     private byte[] bytesOfPiece(int id) {
@@ -69,38 +63,11 @@ public final class SentencePieceTokenizer extends VocabularyTokenizer {
         };
     }
 
-    @Override
-    public int[] encode(String text, boolean addBos) {
-        return encode(userDefinedTokens, text, addBos);
-    }
-
-    @Override
-    public int[] encodeWithSpecialTokens(String text, boolean addBos) {
-        return encode(allSpecialTokens, text, addBos);
-    }
-
-    private int[] encode(SpecialTokenSplitter splitter, String text, boolean addBos) {
-        IntArrayBuilder out = new IntArrayBuilder(text.length() / 3 + 2);
-        if (addBos && vocabulary.addBos()) {
-            out.add(vocabulary.bosId());
-        }
-        // llama.cpp: the dummy prefix goes before the first text and before text following a special token
-        boolean afterSpecial = true;
-        for (SpecialTokenSplitter.Fragment fragment : splitter.split(text)) {
-            if (fragment.isToken()) {
-                out.add(fragment.tokenId());
-                afterSpecial = true;
-            } else {
-                encodeText(fragment.text(), addSpacePrefix && afterSpecial, out);
-                afterSpecial = false;
-            }
-        }
-        return out.toArray();
-    }
-
     /** run.c's encoding of one stretch of plain text, appended to {@code out}. */
-    private void encodeText(String text, boolean dummyPrefix, IntArrayBuilder out) {
-        String normalized = dummyPrefix ? " " + text : text;
+    // llama.cpp: the dummy prefix goes before the first text and before text following a special token
+    @Override
+    void encodeText(String text, boolean afterSpecial, IntArrayBuilder out) {
+        String normalized = addSpacePrefix && afterSpecial ? " " + text : text;
         if (!spaceSymbol.equals(" ")) {
             normalized = normalized.replace(" ", spaceSymbol);
         }
