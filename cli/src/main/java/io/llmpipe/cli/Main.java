@@ -21,7 +21,8 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    /** The command line with its error handling, for the script and for tests that run commands in-process. */
+    public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             // Bad models, prompts and parameters are user errors: one clear line, no stack trace.

@@ -14,6 +14,10 @@ public record OpenAiError(Detail error) {
         return status >= 500 ? "server_error" : "invalid_request_error";
     }
 
+    public static OpenAiError of(int status, String message, String code, String param) {
+        return new OpenAiError(new Detail(message, typeOf(status), param, code));
+    }
+
     public static OpenAiError of(int status, String message, String code) {
         return new OpenAiError(new Detail(message, typeOf(status), null, code));
     }

@@ -7,7 +7,6 @@ import io.llmpipe.engine.generation.Sequence;
 import io.llmpipe.engine.kv.KvCodec;
 import io.llmpipe.engine.model.Model;
 import io.llmpipe.engine.sampling.Sampler;
-import io.llmpipe.engine.sampling.SamplingParams;
 import io.llmpipe.engine.tokenizer.StreamingDecoder;
 import io.llmpipe.protocol.AttentionMode;
 import io.llmpipe.protocol.ErrorInfo;
@@ -19,8 +18,15 @@ import io.llmpipe.protocol.KvMessage;
 import io.llmpipe.protocol.PipelineStage;
 import io.llmpipe.protocol.TokenEvent;
 import io.llmpipe.protocol.Usage;
+import io.llmpipe.service.EngineAdapters;
+import io.llmpipe.service.ModelHolder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.concurrent.TimeUnit;
 import java.util.Arrays;
 import java.util.List;
 
@@ -39,10 +45,30 @@ public class Prefiller {
     @Inject
     ModelHolder holder;
 
+    @Inject
+    MeterRegistry registry;
+
     private final KvHandoffSplitter splitter = new KvHandoffSplitter();
+    private Generator generator;
+    private Timer queueWait;
+    private Timer prefillTime;
+    private Counter promptTokens;
+
+    @PostConstruct
+    void init() {
+        generator = holder.newGenerator();
+        queueWait = Timer.builder("llmpipe.prefill.queue.wait")
+                .description("From the gateway accepting a request to its prefill starting")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        prefillTime = Timer.builder("llmpipe.prefill.duration")
+                .description("Prefill forward pass and first-token sampling")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        promptTokens = Counter.builder("llmpipe.prefill.prompt.tokens").description("Prompt tokens prefilled").register(registry);
+    }
 
     public Outcome prefill(GenerationRequest r, long nowEpochMillis) {
         Model model = holder.model();
+        queueWait.record(Math.max(0, nowEpochMillis - r.createdAtEpochMillis()), TimeUnit.MILLISECONDS);
         int[] prompt = r.promptTokenIds();
         int context = model.config().contextLength();
         if (r.deadlineEpochMillis() != GenerationRequest.NO_DEADLINE && nowEpochMillis > r.deadlineEpochMillis()) {
@@ -60,25 +86,22 @@ public class Prefiller {
         if (r.attention().mode() != AttentionMode.DENSE) {
             return failure(r, ErrorInfo.INVALID_REQUEST, "attention mode " + r.attention().mode().wireName() + " is not available yet (dense only)");
         }
-        KvCodec codec = switch (r.kvCodec().codec()) {
-            case FP32 -> KvCodec.FP32;
-            case FP16 -> KvCodec.FP16;
-            default -> null;
-        };
+        KvCodec codec = EngineAdapters.kvCodec(r.kvCodec()).orElse(null);
         if (codec == null) {
             return failure(r, ErrorInfo.INVALID_REQUEST, "KV codec " + r.kvCodec().codec().wireName() + " is not available yet (fp32, fp16)");
         }
-        var s = r.sampling();
-        Sampler sampler = new Sampler(new SamplingParams(s.temperature(), s.topK(), s.topP(), s.seed()));
+        Sampler sampler = EngineAdapters.sampler(r.sampling());
         Sequence seq;
         int first;
         byte[] payload;
-        synchronized (holder) {
-            Generator g = holder.generator();
-            seq = g.newSequence();
-            float[] logits = g.prefill(seq, prompt, DenseAttention.INSTANCE, GenerationOptions.DEFAULT_PREFILL_CHUNK);
+        long t0 = System.nanoTime();
+        synchronized (generator) {
+            seq = generator.newSequence();
+            float[] logits = generator.prefill(seq, prompt, DenseAttention.INSTANCE, GenerationOptions.DEFAULT_PREFILL_CHUNK);
             first = sampler.sample(logits, 0, model.config().vocabularySize(), 0);
         }
+        prefillTime.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        promptTokens.increment(prompt.length);
         String text = new StreamingDecoder(model.tokenizer(), prompt[prompt.length - 1]).accept(first);
         boolean stop = Arrays.stream(r.stopTokenIds()).anyMatch(id -> id == first);
         if (stop || r.maxTokens() <= 1 || seq.remaining() < 1) {

@@ -23,6 +23,8 @@ import io.llmpipe.protocol.SamplingParameters;
 import io.llmpipe.protocol.TokenEvent;
 import io.llmpipe.protocol.TokenEventDeserializer;
 import io.llmpipe.protocol.Topics;
+import io.llmpipe.localkafka.quarkus.LocalKafkaResource;
+import io.llmpipe.service.ModelHolder;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -69,7 +71,7 @@ class PrefillKafkaTest {
 
     private static Properties consumerProps(String group) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafkaResource.kafka.bootstrapServers());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafkaResource.kafka().bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         return p;
@@ -82,7 +84,7 @@ class PrefillKafkaTest {
         int[] expected = new ObjectMapper().convertValue(g.get("generated_token_ids"), int[].class);
         String id = "req-" + UUID.randomUUID();
         Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafkaResource.kafka.bootstrapServers());
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafkaResource.kafka().bootstrapServers());
         try (var garbage = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
              var producer = new KafkaProducer<>(pp, new StringSerializer(), new GenerationRequestSerializer())) {
             // a malformed record first: it must not stop the consumer
@@ -129,13 +131,11 @@ class PrefillKafkaTest {
         Sequence seq = Sequence.restored(KvCodec.FP32.decode(payload, c.layers(), c.kvDim(), prompt.length, c.contextLength()), prompt.length);
         float[] logits = new float[c.vocabularySize()];
         int token = first.tokenId();
-        synchronized (holder) {
-            Generator gen = holder.generator();
-            for (int i = 1; i < 10; i++) {
-                gen.decode(List.of(seq), new int[]{token}, logits);
-                token = Sampler.argmax(logits, 0, c.vocabularySize());
-                assertEquals(expected[i], token, "token " + i + " after the handoff");
-            }
+        Generator gen = holder.newGenerator();
+        for (int i = 1; i < 10; i++) {
+            gen.decode(List.of(seq), new int[]{token}, logits);
+            token = Sampler.argmax(logits, 0, c.vocabularySize());
+            assertEquals(expected[i], token, "token " + i + " after the handoff");
         }
 
         // the malformed record reached the dead-letter topic

@@ -1,0 +1,74 @@
+package io.llmpipe.decode;
+
+import io.llmpipe.protocol.TokenEvent;
+import io.llmpipe.service.ModelHolder;
+import io.llmpipe.service.ReadinessCheck;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+/** Owns the {@link DecodeLoop} and publishes its token events on llm.tokens, keyed by request id. */
+@Startup
+@ApplicationScoped
+public class DecodeService implements ReadinessCheck {
+    private static final Logger LOG = Logger.getLogger(DecodeService.class);
+
+    @Inject
+    ModelHolder holder;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    @Channel("llm-tokens")
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 65_536)
+    Emitter<TokenEvent> tokens;
+
+    @ConfigProperty(name = "llmpipe.decode.max-batch", defaultValue = "8")
+    int maxBatch;
+
+    @ConfigProperty(name = "llmpipe.decode.max-waiting", defaultValue = "16")
+    int maxWaiting;
+
+    private DecodeLoop loop;
+
+    @PostConstruct
+    void start() {
+        loop = new DecodeLoop(holder.newGenerator(), maxBatch, maxWaiting, this::publish, registry);
+        LOG.infof("decode loop started: max batch %d, max waiting %d", maxBatch, maxWaiting);
+    }
+
+    public DecodeLoop loop() {
+        return loop;
+    }
+
+    /** Publishes a token event keyed by its request id (so a request's events stay in order). */
+    public void publish(TokenEvent event) {
+        tokens.send(Message.of(event).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.requestId()).build()));
+    }
+
+    @Override
+    public String name() {
+        return "decode loop";
+    }
+
+    @Override
+    public boolean isUp() {
+        return loop != null && loop.isAlive();
+    }
+
+    @PreDestroy
+    void stop() {
+        loop.close();
+    }
+}

@@ -1,0 +1,192 @@
+package io.llmpipe.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmpipe.protocol.GenerationRequest;
+import io.llmpipe.protocol.KvCodecSpec;
+import io.llmpipe.protocol.SamplingParameters;
+import io.llmpipe.service.ModelHolder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * {@code POST /v1/chat/completions} and {@code POST /v1/completions}: read and tokenize the request
+ * (on a worker thread), take an in-flight slot, put it on llm.requests, and answer from the token
+ * events as they come back, streamed (SSE) or whole. A client that disconnects cancels its request;
+ * a request still running at its deadline ends with a 504 error. Plain Vert.x routes, so the SSE
+ * bytes are exactly OpenAI's.
+ */
+@ApplicationScoped
+public class CompletionsRoutes {
+    private static final Logger LOG = Logger.getLogger(CompletionsRoutes.class);
+    /** Time the pipeline gets past the deadline to deliver its own deadline error before the gateway gives up. */
+    private static final long DEADLINE_GRACE_MILLIS = 2_000;
+
+    @Inject
+    RequestReader reader;
+
+    @Inject
+    StreamRegistry registry;
+
+    @Inject
+    RequestPublisher publisher;
+
+    @Inject
+    ModelHolder holder;
+
+    @Inject
+    ObjectMapper json;
+
+    @Inject
+    MeterRegistry meters;
+
+    @ConfigProperty(name = "llmpipe.instance-id")
+    String instanceId;
+
+    @ConfigProperty(name = "llmpipe.gateway.request-timeout", defaultValue = "PT5M")
+    Duration requestTimeout;
+
+    @ConfigProperty(name = "llmpipe.gateway.max-body-bytes", defaultValue = "8388608")
+    long maxBodyBytes;
+
+    private Timer timeToFirstToken;
+    private Timer timePerOutputToken;
+    private Timer requestDuration;
+
+    @PostConstruct
+    void init() {
+        timeToFirstToken = Timer.builder("llmpipe.gateway.time.to.first.token")
+                .description("From receiving a request to its first token arriving back").publishPercentiles(0.5, 0.99).register(meters);
+        timePerOutputToken = Timer.builder("llmpipe.gateway.time.per.output.token")
+                .description("Mean time between a request's tokens after the first").publishPercentiles(0.5, 0.99).register(meters);
+        requestDuration = Timer.builder("llmpipe.gateway.request.duration")
+                .description("From receiving a request to its last token").publishPercentiles(0.5, 0.99).register(meters);
+    }
+
+    void routes(@Observes Router router) {
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+        router.post("/v1/chat/completions").handler(body).handler(ctx -> handle(ctx, CompletionRequest.Kind.CHAT));
+        router.post("/v1/completions").handler(body).handler(ctx -> handle(ctx, CompletionRequest.Kind.TEXT));
+    }
+
+    private void handle(RoutingContext ctx, CompletionRequest.Kind kind) {
+        long receivedNanos = System.nanoTime();
+        long receivedMillis = System.currentTimeMillis();
+        String body = ctx.body().asString();
+        Context context = Vertx.currentContext();
+        ctx.vertx().executeBlocking(() -> reader.read(kind, body), false).onComplete(read -> {
+            if (read.failed()) {
+                refuse(ctx, kind, read.cause());
+                return;
+            }
+            start(ctx, context, read.result(), receivedNanos, receivedMillis);
+        });
+    }
+
+    private void refuse(RoutingContext ctx, CompletionRequest.Kind kind, Throwable cause) {
+        if (cause instanceof ApiException e) {
+            outcome(kind, "rejected").increment();
+            ResponseSinks.sendError(ctx.response(), json, e.status(), e.toError());
+        } else {
+            LOG.error("reading a completion request failed", cause);
+            outcome(kind, "error").increment();
+            ResponseSinks.sendError(ctx.response(), json, 500,
+                    OpenAiError.of(500, "The server had an error while processing your request.", "internal_error"));
+        }
+    }
+
+    private void start(RoutingContext ctx, Context context, CompletionRequest req, long receivedNanos, long receivedMillis) {
+        if (ctx.response().closed()) {
+            return;
+        }
+        if (!registry.tryAcquire()) {
+            outcome(req.kind(), "overloaded").increment();
+            ResponseSinks.sendError(ctx.response(), json, 429, new OpenAiError(new OpenAiError.Detail(
+                    "Too many requests in flight on this server (" + registry.maxInFlight + "); retry later.",
+                    "requests", null, "rate_limit_exceeded")));
+            return;
+        }
+        String id = req.kind().idPrefix() + UUID.randomUUID().toString().replace("-", "");
+        var envelope = new ResponseSinks.Envelope(id, req.kind(), req.model(), receivedMillis / 1000);
+        GenerationStream.Sink sink = req.stream()
+                ? new ResponseSinks.Sse(ctx.response(), json, envelope, req.includeUsage())
+                : new ResponseSinks.Whole(ctx.response(), json, envelope);
+        long deadline = receivedMillis + requestTimeout.toMillis();
+        Exchange exchange = new Exchange(req, receivedNanos);
+        GenerationStream stream = new GenerationStream(id, req, holder.model().tokenizer(), sink, exchange,
+                task -> context.runOnContext(v -> task.run()));
+        registry.register(stream);
+        exchange.timer = ctx.vertx().setTimer(requestTimeout.toMillis() + DEADLINE_GRACE_MILLIS,
+                t -> stream.fail(504, "deadline_exceeded", "The request did not finish within " + requestTimeout.toSeconds() + " s."));
+        ctx.response().closeHandler(v -> stream.abandon());
+        exchange.vertx = ctx.vertx();
+        GenerationRequest message = new GenerationRequest(GenerationRequest.SCHEMA_VERSION, id, req.model(), req.promptTokenIds(),
+                new SamplingParameters(req.temperature(), req.topK(), req.topP(), req.seed()), req.maxTokens(), req.stopTokenIds(),
+                req.attention(), KvCodecSpec.FP32, instanceId, deadline, receivedMillis);
+        publisher.publish(message).whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.warnf("request %s could not be queued: %s", id, e.getMessage());
+                stream.fail(503, "service_unavailable", "The request could not be queued: " + e.getMessage());
+            }
+        });
+    }
+
+    private Counter outcome(CompletionRequest.Kind kind, String outcome) {
+        return Counter.builder("llmpipe.gateway.requests").description("Completion requests by how they ended")
+                .tag("api", kind == CompletionRequest.Kind.CHAT ? "chat" : "completions").tag("outcome", outcome).register(meters);
+    }
+
+    /** One request's bookkeeping: metrics, the in-flight slot, the deadline timer, upstream cancellation. */
+    private final class Exchange implements GenerationStream.Observer {
+        private final CompletionRequest request;
+        private final long receivedNanos;
+        private volatile long firstTokenNanos;
+        volatile long timer = -1;
+        volatile Vertx vertx;
+
+        Exchange(CompletionRequest request, long receivedNanos) {
+            this.request = request;
+            this.receivedNanos = receivedNanos;
+        }
+
+        @Override
+        public void firstToken() {
+            firstTokenNanos = System.nanoTime();
+            timeToFirstToken.record(firstTokenNanos - receivedNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void ended(GenerationStream stream, boolean cancelUpstream, int completionTokens) {
+            if (!registry.remove(stream)) {
+                return;
+            }
+            registry.release();
+            if (vertx != null && timer >= 0) {
+                vertx.cancelTimer(timer);
+            }
+            long now = System.nanoTime();
+            requestDuration.record(now - receivedNanos, TimeUnit.NANOSECONDS);
+            if (firstTokenNanos != 0 && completionTokens > 1) {
+                timePerOutputToken.record((now - firstTokenNanos) / (completionTokens - 1), TimeUnit.NANOSECONDS);
+            }
+            outcome(request.kind(), cancelUpstream ? "cancelled" : "completed").increment();
+            if (cancelUpstream) {
+                publisher.cancel(stream.requestId(), "the client went away or the gateway gave up");
+            }
+        }
+    }
+}

@@ -1,0 +1,326 @@
+package io.llmpipe.gateway;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmpipe.engine.model.Model;
+import io.llmpipe.engine.tokenizer.ChatMessage;
+import io.llmpipe.engine.tokenizer.ChatTemplateException;
+import io.llmpipe.engine.tokenizer.Tokenizer;
+import io.llmpipe.protocol.AttentionMode;
+import io.llmpipe.protocol.AttentionSpec;
+import io.llmpipe.protocol.ProtocolLimits;
+import io.llmpipe.service.ModelHolder;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads an OpenAI completion request body: checks every field the gateway understands (400 for
+ * malformed JSON and missing or mistyped fields, 422 for out-of-range or unsupported values, 404 for
+ * an unknown model), applies the chat template, tokenizes, and refuses a prompt that does not fit the
+ * context. Unknown fields are ignored, as vLLM does. Thread-safe.
+ */
+@ApplicationScoped
+public class RequestReader {
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
+    private static final int MAX_STOP_STRINGS = 4;
+
+    @Inject
+    ModelHolder holder;
+
+    @Inject
+    ObjectMapper json;
+
+    private final SecureRandom seeds = new SecureRandom();
+
+    public CompletionRequest read(CompletionRequest.Kind kind, String body) {
+        JsonNode root;
+        try {
+            root = json.readTree(body == null ? "" : body);
+        } catch (JacksonException e) {
+            throw ApiException.invalid(null, "The request body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw ApiException.invalid(null, "The request body must be a JSON object.");
+        }
+        Model model = holder.model();
+        String modelName = requiredString(root, "model");
+        if (!modelName.equals(holder.id())) {
+            throw new ApiException(404, "model_not_found", "model",
+                    "The model '" + modelName + "' does not exist; this server serves '" + holder.id() + "'.");
+        }
+        int n = optionalInt(root, "n", 1);
+        if (n != 1) {
+            throw ApiException.unprocessable("n", "Only n=1 is supported.");
+        }
+        for (String unsupported : List.of("logprobs", "echo")) {
+            if (optionalBoolean(root, unsupported, false)) {
+                throw ApiException.unprocessable(unsupported, "'" + unsupported + "' is not supported.");
+            }
+        }
+        if (present(root, "suffix")) {
+            throw ApiException.unprocessable("suffix", "'suffix' is not supported.");
+        }
+        for (String penalty : List.of("presence_penalty", "frequency_penalty")) {
+            if (optionalNumber(root, penalty, 0.0) != 0.0) {
+                throw ApiException.unprocessable(penalty, "'" + penalty + "' is not supported (only 0).");
+            }
+        }
+        Tokenizer tokenizer = model.tokenizer();
+        int[] prompt = kind == CompletionRequest.Kind.CHAT ? chatPrompt(root, model) : textPrompt(root, tokenizer);
+        if (prompt.length == 0) {
+            throw ApiException.invalid(kind == CompletionRequest.Kind.CHAT ? "messages" : "prompt", "The prompt is empty.");
+        }
+        int context = model.config().contextLength();
+        if (prompt.length >= context || prompt.length > ProtocolLimits.MAX_PROMPT_TOKENS) {
+            throw new ApiException(400, "context_length_exceeded", kind == CompletionRequest.Kind.CHAT ? "messages" : "prompt",
+                    "This model's maximum context length is " + context + " tokens. However, your prompt has " + prompt.length
+                            + " tokens, which leaves no room for a completion.");
+        }
+        int room = context - prompt.length;
+        String maxField = present(root, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        int defaultMax = kind == CompletionRequest.Kind.TEXT ? Math.min(16, room) : room;
+        int maxTokens = optionalInt(root, maxField, defaultMax);
+        if (maxTokens < 1) {
+            throw ApiException.unprocessable(maxField, "'" + maxField + "' must be at least 1, got " + maxTokens + ".");
+        }
+        if (maxTokens > room) {
+            throw new ApiException(400, "context_length_exceeded", maxField, "This model's maximum context length is "
+                    + context + " tokens. However, you requested " + (prompt.length + maxTokens) + " tokens (" + prompt.length
+                    + " in the prompt, " + maxTokens + " for the completion).");
+        }
+        double temperature = optionalNumber(root, "temperature", 1.0);
+        if (!(temperature >= 0 && temperature <= 2)) {
+            throw ApiException.unprocessable("temperature", "'temperature' must be between 0 and 2, got " + temperature + ".");
+        }
+        double topP = optionalNumber(root, "top_p", 1.0);
+        if (!(topP > 0 && topP <= 1)) {
+            throw ApiException.unprocessable("top_p", "'top_p' must be in (0, 1], got " + topP + ".");
+        }
+        int topK = optionalInt(root, "top_k", 0);
+        if (topK == -1) {
+            topK = 0; // vLLM's "off"
+        }
+        if (topK < 0) {
+            throw ApiException.unprocessable("top_k", "'top_k' must be >= 0 (0 or -1: off), got " + topK + ".");
+        }
+        long seed = present(root, "seed") ? optionalLong(root, "seed") : seeds.nextLong() & Long.MAX_VALUE;
+        boolean ignoreEos = optionalBoolean(root, "ignore_eos", false);
+        int[] stopIds = ignoreEos ? new int[0] : tokenizer.stopTokenIds().stream().mapToInt(Integer::intValue).toArray();
+        List<String> stops = stopStrings(root);
+        boolean stream = optionalBoolean(root, "stream", false);
+        boolean includeUsage = false;
+        JsonNode options = root.get("stream_options");
+        if (options != null && !options.isNull()) {
+            if (!options.isObject()) {
+                throw ApiException.invalid("stream_options", "'stream_options' must be an object.");
+            }
+            if (!stream) {
+                throw ApiException.invalid("stream_options", "'stream_options' is only allowed when 'stream' is true.");
+            }
+            includeUsage = optionalBoolean(options, "include_usage", false);
+        }
+        return new CompletionRequest(kind, modelName, prompt, maxTokens, (float) temperature, topK, (float) topP, seed, stopIds,
+                stops, stream, includeUsage, attention(root));
+    }
+
+    private int[] chatPrompt(JsonNode root, Model model) {
+        JsonNode messages = root.get("messages");
+        if (messages == null || messages.isNull()) {
+            throw ApiException.invalid("messages", "Missing required parameter: 'messages'.");
+        }
+        if (!messages.isArray() || messages.isEmpty()) {
+            throw ApiException.invalid("messages", "'messages' must be a non-empty array.");
+        }
+        List<ChatMessage> chat = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String where = "messages[" + i + "]";
+            if (!m.isObject()) {
+                throw ApiException.invalid(where, "'" + where + "' must be an object.");
+            }
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual()) {
+                throw ApiException.invalid(where + ".role", "'" + where + ".role' must be a string.");
+            }
+            String r = role.asText();
+            if (!ROLES.contains(r)) {
+                throw ApiException.unprocessable(where + ".role", "Unsupported role '" + r + "' (system, developer, user, assistant).");
+            }
+            chat.add(new ChatMessage(r.equals("developer") ? "system" : r, content(m.get("content"), where + ".content")));
+        }
+        try {
+            return model.chatTemplate().encode(chat, true);
+        } catch (ChatTemplateException e) {
+            throw ApiException.invalid("messages", "The chat template rejected the conversation: " + e.getMessage());
+        }
+    }
+
+    private static String content(JsonNode c, String where) {
+        if (c == null || c.isNull()) {
+            throw ApiException.invalid(where, "Missing '" + where + "'.");
+        }
+        if (c.isTextual()) {
+            return c.asText();
+        }
+        if (c.isArray()) {
+            StringBuilder text = new StringBuilder();
+            for (JsonNode part : c) {
+                JsonNode type = part.get("type");
+                if (!part.isObject() || type == null || !type.isTextual()) {
+                    throw ApiException.invalid(where, "Each part of '" + where + "' must be an object with a 'type'.");
+                }
+                if (!type.asText().equals("text")) {
+                    throw ApiException.unprocessable(where, "Content parts of type '" + type.asText() + "' are not supported (text only).");
+                }
+                JsonNode t = part.get("text");
+                if (t == null || !t.isTextual()) {
+                    throw ApiException.invalid(where, "A text part of '" + where + "' needs a string 'text'.");
+                }
+                text.append(t.asText());
+            }
+            return text.toString();
+        }
+        throw ApiException.invalid(where, "'" + where + "' must be a string or an array of content parts.");
+    }
+
+    private static int[] textPrompt(JsonNode root, Tokenizer tokenizer) {
+        JsonNode p = root.get("prompt");
+        if (p == null || p.isNull()) {
+            throw ApiException.invalid("prompt", "Missing required parameter: 'prompt'.");
+        }
+        if (p.isTextual()) {
+            return tokenizer.encode(p.asText(), true);
+        }
+        if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) {
+            return tokenizer.encode(p.get(0).asText(), true);
+        }
+        if (p.isArray() && !p.isEmpty() && p.get(0).isNumber()) {
+            int[] ids = new int[p.size()];
+            for (int i = 0; i < ids.length; i++) {
+                JsonNode id = p.get(i);
+                if (!id.canConvertToInt() || !id.isIntegralNumber()) {
+                    throw ApiException.invalid("prompt", "A token-id prompt must hold integers only.");
+                }
+                ids[i] = id.asInt();
+                if (ids[i] < 0 || ids[i] >= tokenizer.vocabularySize()) {
+                    throw ApiException.unprocessable("prompt", "Token id " + ids[i] + " is outside the vocabulary of "
+                            + tokenizer.vocabularySize() + ".");
+                }
+            }
+            return ids;
+        }
+        if (p.isArray() && p.size() > 1) {
+            throw ApiException.unprocessable("prompt", "Only one prompt per request is supported.");
+        }
+        throw ApiException.invalid("prompt", "'prompt' must be a string, an array of one string, or an array of token ids.");
+    }
+
+    private static List<String> stopStrings(JsonNode root) {
+        JsonNode s = root.get("stop");
+        if (s == null || s.isNull()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        if (s.isTextual()) {
+            out.add(s.asText());
+        } else if (s.isArray()) {
+            for (JsonNode e : s) {
+                if (!e.isTextual()) {
+                    throw ApiException.invalid("stop", "'stop' must be a string or an array of strings.");
+                }
+                out.add(e.asText());
+            }
+        } else {
+            throw ApiException.invalid("stop", "'stop' must be a string or an array of strings.");
+        }
+        if (out.size() > MAX_STOP_STRINGS) {
+            throw ApiException.unprocessable("stop", "At most " + MAX_STOP_STRINGS + " stop strings, got " + out.size() + ".");
+        }
+        if (out.stream().anyMatch(String::isEmpty)) {
+            throw ApiException.unprocessable("stop", "Stop strings must not be empty.");
+        }
+        return List.copyOf(out);
+    }
+
+    private static AttentionSpec attention(JsonNode root) {
+        JsonNode a = root.get("attention");
+        if (a == null || a.isNull()) {
+            return AttentionSpec.DENSE;
+        }
+        if (!a.isTextual()) {
+            throw ApiException.invalid("attention", "'attention' must be a string (dense, flexprefill, dhsa).");
+        }
+        try {
+            return new AttentionSpec(AttentionMode.fromWireName(a.asText().toLowerCase(Locale.ROOT)), Map.of());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable("attention", "Unknown attention mode '" + a.asText() + "' (dense, flexprefill, dhsa).");
+        }
+    }
+
+    private static boolean present(JsonNode root, String field) {
+        JsonNode v = root.get(field);
+        return v != null && !v.isNull();
+    }
+
+    private static String requiredString(JsonNode root, String field) {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            throw ApiException.invalid(field, "Missing required parameter: '" + field + "'.");
+        }
+        if (!v.isTextual()) {
+            throw ApiException.invalid(field, "'" + field + "' must be a string.");
+        }
+        return v.asText();
+    }
+
+    private static boolean optionalBoolean(JsonNode root, String field, boolean absent) {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            return absent;
+        }
+        if (!v.isBoolean()) {
+            throw ApiException.invalid(field, "'" + field + "' must be a boolean.");
+        }
+        return v.asBoolean();
+    }
+
+    private static double optionalNumber(JsonNode root, String field, double absent) {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            return absent;
+        }
+        if (!v.isNumber()) {
+            throw ApiException.invalid(field, "'" + field + "' must be a number.");
+        }
+        return v.asDouble();
+    }
+
+    private static int optionalInt(JsonNode root, String field, int absent) {
+        JsonNode v = root.get(field);
+        if (v == null || v.isNull()) {
+            return absent;
+        }
+        if (!v.isIntegralNumber()) {
+            throw ApiException.invalid(field, "'" + field + "' must be an integer.");
+        }
+        if (!v.canConvertToInt()) {
+            throw ApiException.unprocessable(field, "'" + field + "' is out of range.");
+        }
+        return v.asInt();
+    }
+
+    private static long optionalLong(JsonNode root, String field) {
+        JsonNode v = root.get(field);
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw ApiException.invalid(field, "'" + field + "' must be a 64-bit integer.");
+        }
+        return v.asLong();
+    }
+}
