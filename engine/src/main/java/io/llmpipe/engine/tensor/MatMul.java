@@ -45,7 +45,11 @@ public final class MatMul {
                 int nr = Math.min(ROW_TILE, rows - r0);
                 w.dequantize((long) r0 * cols, tile, 0, nr * cols);
                 if (nr == ROW_TILE) {
-                    for (int t = 0; t < n; t++) {
+                    int t = 0;
+                    for (; t + 1 < n; t += 2) {
+                        dot4x2(tile, cols, x, xOffset + t * cols, out, outOffset + t * outStride + r0, outStride);
+                    }
+                    if (t < n) {
                         dot4(tile, cols, x, xOffset + t * cols, out, outOffset + t * outStride + r0);
                     }
                 } else {
@@ -57,6 +61,59 @@ public final class MatMul {
                 }
             }
         });
+    }
+
+    /**
+     * Eight dots, 4 weight rows x 2 activation rows, sharing every load: 6 loads per 8 FMAs instead of
+     * 5 per 4, which is what bounds {@link #dot4} (the tile is in L1/L2 and loads, not FMAs, limit it).
+     */
+    private static void dot4x2(float[] tile, int cols, float[] x, int xo, float[] out, int o, int outStride) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        int step = F.length();
+        int upper = cols - cols % step;
+        int yo = xo + cols;
+        int c = 0;
+        for (; c < upper; c += step) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + c);
+            FloatVector yv = FloatVector.fromArray(F, x, yo + c);
+            FloatVector w = FloatVector.fromArray(F, tile, c);
+            a0 = w.fma(xv, a0);
+            b0 = w.fma(yv, b0);
+            w = FloatVector.fromArray(F, tile, cols + c);
+            a1 = w.fma(xv, a1);
+            b1 = w.fma(yv, b1);
+            w = FloatVector.fromArray(F, tile, 2 * cols + c);
+            a2 = w.fma(xv, a2);
+            b2 = w.fma(yv, b2);
+            w = FloatVector.fromArray(F, tile, 3 * cols + c);
+            a3 = w.fma(xv, a3);
+            b3 = w.fma(yv, b3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float u0 = b0.reduceLanes(VectorOperators.ADD), u1 = b1.reduceLanes(VectorOperators.ADD);
+        float u2 = b2.reduceLanes(VectorOperators.ADD), u3 = b3.reduceLanes(VectorOperators.ADD);
+        for (; c < cols; c++) {
+            float xv = x[xo + c];
+            float yv = x[yo + c];
+            s0 += tile[c] * xv;
+            s1 += tile[cols + c] * xv;
+            s2 += tile[2 * cols + c] * xv;
+            s3 += tile[3 * cols + c] * xv;
+            u0 += tile[c] * yv;
+            u1 += tile[cols + c] * yv;
+            u2 += tile[2 * cols + c] * yv;
+            u3 += tile[3 * cols + c] * yv;
+        }
+        out[o] = s0;
+        out[o + 1] = s1;
+        out[o + 2] = s2;
+        out[o + 3] = s3;
+        out[o + outStride] = u0;
+        out[o + outStride + 1] = u1;
+        out[o + outStride + 2] = u2;
+        out[o + outStride + 3] = u3;
     }
 
     /** Four dots sharing each load of x: out[o..o+3] = tile[i] . x for the 4 rows in tile. */
