@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
         description = "Run a benchmark suite; prints a table and writes target/bench/<suite>.json.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "Suite: engine.")
+    @Parameters(index = "0", description = "Suite: engine (model runtime) or pipeline (the services through Kafka).")
     String suite;
 
     @Parameters(index = "1", arity = "0..1", hidden = true, description = "engine-group only: the group to run.")
@@ -33,7 +33,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", split = ",", description = "Thread counts to measure (default: 1 and all cores).")
     int[] threads;
 
-    @Option(names = "--quick", description = "Skip the 1B-shaped models (seconds instead of minutes).")
+    @Option(names = "--quick", description = "Skip the 1B-shaped models (engine: seconds instead of minutes; pipeline: latency only).")
     boolean quick;
 
     @Option(names = "--prefill-tokens", defaultValue = "128", description = "Prompt length for prefill speed (default: ${DEFAULT-VALUE}).")
@@ -41,6 +41,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--decode-tokens", defaultValue = "32", description = "Tokens for decode speed (default: ${DEFAULT-VALUE}).")
     int decodeTokens;
+
+    @Option(names = "--requests", defaultValue = "30", description = "pipeline: requests per latency measurement (default: ${DEFAULT-VALUE}).")
+    int requests;
+
+    @Option(names = "--streams", defaultValue = "8", description = "pipeline: concurrent streams (default: ${DEFAULT-VALUE}).")
+    int streams;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -62,7 +68,10 @@ final class BenchCommand implements Callable<Integer> {
         BenchReport report = switch (suite) {
             case "engine" -> new EngineBench(new EngineBench.Options(shared.resolve("models").normalize(), out.normalize(), t, !quick,
                     prefillTokens, decodeTokens), log).run();
-            default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite + "' (known: engine)");
+            case "pipeline" -> new io.llmpipe.cli.bench.PipelineBench(new io.llmpipe.cli.bench.PipelineBench.Options(
+                    Path.of(System.getProperty("llmpipe.project.dir", ".")).toAbsolutePath().normalize(), shared.resolve("models").normalize(),
+                    out.normalize(), quick, requests, streams), log).run();
+            default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite + "' (known: engine, pipeline)");
         };
         report.print(stdout);
         stdout.println("wrote " + report.writeJson(out.normalize()));
