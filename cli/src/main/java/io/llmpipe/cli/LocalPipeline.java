@@ -40,7 +40,8 @@ public final class LocalPipeline implements AutoCloseable {
      * @param gatewayPort  the first gateway's port, 0 = any free port
      * @param gateways     how many gateway instances (each on its own port)
      * @param dataDir      broker data and service logs
-     * @param properties   extra system properties for every service (e.g. llmpipe.decode.max-batch)
+     * @param properties   extra system properties for every service (e.g. llmpipe.decode.max-batch), or for one
+     *                     service when the key starts with its name and a colon ({@code decode-service:llmpipe.threads})
      */
     public record Options(Path projectDir, Path model, Path tokenizer, String modelId, int context, int gatewayPort,
                           int gateways, Path dataDir, Map<String, String> properties) {
@@ -153,7 +154,14 @@ public final class LocalPipeline implements AutoCloseable {
         if (ports.containsKey("retrieval-service")) {
             cmd.add("-Dllmpipe.retrieval.url=http://127.0.0.1:" + ports.get("retrieval-service"));
         }
-        options.properties().forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        options.properties().forEach((k, v) -> {
+            int colon = k.indexOf(':');
+            if (colon < 0) {
+                cmd.add("-D" + k + "=" + v);
+            } else if (k.substring(0, colon).equals(name) || k.substring(0, colon).equals(module)) {
+                cmd.add("-D" + k.substring(colon + 1) + "=" + v);
+            }
+        });
         cmd.add("-jar");
         cmd.add(jar.toString());
         Path log = logs.resolve(name + ".log");

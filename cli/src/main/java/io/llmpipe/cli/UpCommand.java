@@ -36,6 +36,10 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--max-batch", defaultValue = "8", description = "Most requests decode advances together (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
+    @Option(names = {"-D", "--service-property"}, description = "KEY=VALUE passed to every service as a system property, "
+            + "or SERVICE:KEY=VALUE to one (any service configuration, e.g. -D gateway:llmpipe.gateway.max-in-flight=128).")
+    Map<String, String> serviceProperties = new java.util.LinkedHashMap<>();
+
     @Option(names = "--data-dir", description = "Broker data and service logs (default: ~/.cache/llmpipe).")
     Path dataDir;
 
@@ -52,7 +56,7 @@ final class UpCommand implements Callable<Integer> {
                 .resolve(modelSpec != null ? modelSpec : ModelFetcher.DEFAULT_MODEL);
         Path cache = dataDir != null ? dataDir : cacheDir();
         LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Options(projectDir, model, tokenizer, baseName(model),
-                context, port, 1, cache, Map.of("llmpipe.decode.max-batch", Integer.toString(maxBatch))), out);
+                context, port, 1, cache, properties()), out);
         AtomicBoolean stopping = new AtomicBoolean();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -81,6 +85,13 @@ final class UpCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private Map<String, String> properties() {
+        Map<String, String> all = new java.util.LinkedHashMap<>();
+        all.put("llmpipe.decode.max-batch", Integer.toString(maxBatch));
+        all.putAll(serviceProperties);
+        return all;
     }
 
     static Path cacheDir() {

@@ -35,6 +35,8 @@ public class CompletionsRoutes {
     private static final Logger LOG = Logger.getLogger(CompletionsRoutes.class);
     /** Time the pipeline gets past the deadline to deliver its own deadline error before the gateway gives up. */
     private static final long DEADLINE_GRACE_MILLIS = 2_000;
+    /** Bodies up to this size are read and tokenized on the event loop; longer ones on a worker thread. */
+    private static final int INLINE_BODY_CHARS = 4096;
 
     @Inject
     RequestReader reader;
@@ -88,6 +90,18 @@ public class CompletionsRoutes {
         long receivedMillis = System.currentTimeMillis();
         String body = ctx.body().asString();
         Context context = Vertx.currentContext();
+        if (body != null && body.length() <= INLINE_BODY_CHARS) {
+            // a short prompt tokenizes in microseconds: no worker hand-off on the time to first token
+            CompletionRequest req;
+            try {
+                req = reader.read(kind, body);
+            } catch (RuntimeException e) {
+                refuse(ctx, kind, e);
+                return;
+            }
+            start(ctx, context, req, receivedNanos, receivedMillis);
+            return;
+        }
         ctx.vertx().executeBlocking(() -> reader.read(kind, body), false).onComplete(read -> {
             if (read.failed()) {
                 refuse(ctx, kind, read.cause());
