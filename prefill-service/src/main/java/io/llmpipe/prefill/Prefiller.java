@@ -29,6 +29,7 @@ import jakarta.inject.Inject;
 import java.util.concurrent.TimeUnit;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Runs one request's prefill: the prompt through the model, the first token sampled (step 0 of the
@@ -38,8 +39,14 @@ import java.util.List;
 @ApplicationScoped
 public class Prefiller {
 
-    /** What to publish for a request: the first token event, then the handoff messages (maybe none). */
-    public record Outcome(TokenEvent firstEvent, List<KvMessage> handoff) {
+    /**
+     * What to publish for a request: the first token event, then the handoff messages (maybe none).
+     * The handoff is encoded only when asked for, so the first token can go out before that work.
+     */
+    public record Outcome(TokenEvent firstEvent, Supplier<List<KvMessage>> handoff) {
+        static Outcome finished(TokenEvent event) {
+            return new Outcome(event, List::of);
+        }
     }
 
     @Inject
@@ -93,7 +100,6 @@ public class Prefiller {
         Sampler sampler = EngineAdapters.sampler(r.sampling());
         Sequence seq;
         int first;
-        byte[] payload;
         long t0 = System.nanoTime();
         synchronized (generator) {
             seq = generator.newSequence();
@@ -106,18 +112,18 @@ public class Prefiller {
         boolean stop = Arrays.stream(r.stopTokenIds()).anyMatch(id -> id == first);
         if (stop || r.maxTokens() <= 1 || seq.remaining() < 1) {
             FinishReason reason = stop ? FinishReason.STOP : FinishReason.LENGTH;
-            return new Outcome(TokenEvent.last(r.requestId(), TokenEvent.FIRST_SEQUENCE, first, stop ? "" : text, reason,
-                    new Usage(prompt.length, 1), PipelineStage.PREFILL), List.of());
+            return Outcome.finished(TokenEvent.last(r.requestId(), TokenEvent.FIRST_SEQUENCE, first, stop ? "" : text, reason,
+                    new Usage(prompt.length, 1), PipelineStage.PREFILL));
         }
-        payload = codec.encode(seq.cache(), seq.length());
         KvHandoffHeader header = KvHandoffHeader.afterPrefill(r, model.fingerprint(), model.config().layers(),
                 model.config().kvHeads(), model.config().headSize(), first);
+        Sequence prefilled = seq;
         return new Outcome(TokenEvent.token(r.requestId(), TokenEvent.FIRST_SEQUENCE, first, text, PipelineStage.PREFILL),
-                splitter.split(header, payload));
+                () -> splitter.split(header, codec.encode(prefilled.cache(), prefilled.length())));
     }
 
     private static Outcome failure(GenerationRequest r, String code, String message) {
-        return new Outcome(TokenEvent.failure(r.requestId(), TokenEvent.FIRST_SEQUENCE, new ErrorInfo(code, message),
-                new Usage(r.promptTokenCount(), 0), PipelineStage.PREFILL), List.of());
+        return Outcome.finished(TokenEvent.failure(r.requestId(), TokenEvent.FIRST_SEQUENCE, new ErrorInfo(code, message),
+                new Usage(r.promptTokenCount(), 0), PipelineStage.PREFILL));
     }
 }

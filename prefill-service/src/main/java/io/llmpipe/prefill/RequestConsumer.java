@@ -46,10 +46,22 @@ public class RequestConsumer {
             LOG.errorf(e, "prefill of %s failed", request.requestId());
             outcome = new Prefiller.Outcome(TokenEvent.failure(request.requestId(), TokenEvent.FIRST_SEQUENCE,
                     new ErrorInfo(ErrorInfo.INTERNAL, "prefill failed: " + e.getMessage()),
-                    new Usage(request.promptTokenCount(), 0), PipelineStage.PREFILL), java.util.List.of());
+                    new Usage(request.promptTokenCount(), 0), PipelineStage.PREFILL), java.util.List::of);
         }
+        // the first token goes out before the KV cache is encoded: that is the time to first token
         tokens.send(keyed(request.requestId(), outcome.firstEvent()));
-        for (KvMessage m : outcome.handoff()) {
+        java.util.List<KvMessage> handoff;
+        try {
+            handoff = outcome.handoff().get();
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "KV handoff of %s failed", request.requestId());
+            // the first token is out: the failure continues the request's sequence
+            tokens.send(keyed(request.requestId(), TokenEvent.failure(request.requestId(), 1,
+                    new ErrorInfo(ErrorInfo.KV_HANDOFF_FAILED, "the KV cache could not be handed over: " + e.getMessage()),
+                    new Usage(request.promptTokenCount(), 1), PipelineStage.DECODE)));
+            return;
+        }
+        for (KvMessage m : handoff) {
             kv.send(keyed(request.requestId(), m));
         }
     }
