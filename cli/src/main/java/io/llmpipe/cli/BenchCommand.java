@@ -42,7 +42,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--decode-tokens", defaultValue = "32", description = "Tokens for decode speed (default: ${DEFAULT-VALUE}).")
     int decodeTokens;
 
-    @Option(names = "--requests", defaultValue = "30", description = "pipeline: requests per latency measurement (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--requests", defaultValue = "100", description = "pipeline: requests per latency measurement (default: ${DEFAULT-VALUE}).")
     int requests;
 
     @Option(names = "--streams", defaultValue = "8", description = "pipeline: concurrent streams (default: ${DEFAULT-VALUE}).")

@@ -223,9 +223,10 @@ public final class LocalPipeline implements AutoCloseable {
 
     private static Map<String, Integer> topicPartitions() {
         Map<String, Integer> m = new LinkedHashMap<>();
-        m.put(Topics.REQUESTS, 8);
-        m.put(Topics.KV, 8);
-        m.put(Topics.TOKENS, 8);
+        int partitions = Integer.getInteger("llmpipe.local.partitions", 8);
+        m.put(Topics.REQUESTS, partitions);
+        m.put(Topics.KV, partitions);
+        m.put(Topics.TOKENS, partitions);
         // every decode instance reads every cancellation (own consumer group): one partition keeps order
         m.put(Topics.CONTROL, 1);
         for (String t : Topics.ALL) {
