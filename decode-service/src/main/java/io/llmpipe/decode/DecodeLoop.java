@@ -154,67 +154,80 @@ public final class DecodeLoop implements AutoCloseable {
 
     private void run() {
         while (true) {
-            List<String> toCancel;
-            List<Work> admitted = new ArrayList<>();
-            List<Work> dropped = new ArrayList<>();
-            synchronized (this) {
-                while (running && cancels.isEmpty() && (waiting.isEmpty() || !batcher.hasRoom()) && batcher.activeCount() == 0) {
-                    try {
-                        wait(1000);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                if (!running) {
+            try {
+                if (!iterate()) {
                     return;
                 }
-                toCancel = List.copyOf(cancels);
-                cancels.clear();
-                long now = System.currentTimeMillis();
-                for (String id : toCancel) {
-                    rememberCancel(id, now);
+            } catch (RuntimeException e) {
+                // a bug must not stop the service: log it and go on with the next iteration
+                LOG.error("decode loop iteration failed", e);
+            }
+        }
+    }
+
+    /** One pass: cancellations, admissions, deadlines, one step. False when the loop is stopped. */
+    private boolean iterate() {
+        List<String> toCancel;
+        List<Work> admitted = new ArrayList<>();
+        List<Work> dropped = new ArrayList<>();
+        synchronized (this) {
+            while (running && cancels.isEmpty() && (waiting.isEmpty() || !batcher.hasRoom()) && batcher.activeCount() == 0) {
+                try {
+                    wait(1000);
+                } catch (InterruptedException e) {
+                    return false;
                 }
-                while (!waiting.isEmpty() && batcher.activeCount() + admitted.size() < batcher.maxBatch()) {
-                    admitted.add(waiting.poll());
+            }
+            if (!running) {
+                return false;
+            }
+            toCancel = List.copyOf(cancels);
+            cancels.clear();
+            long now = System.currentTimeMillis();
+            for (String id : toCancel) {
+                rememberCancel(id, now);
+            }
+            while (!waiting.isEmpty() && batcher.activeCount() + admitted.size() < batcher.maxBatch()) {
+                admitted.add(waiting.poll());
+                CompletableFuture<Void> blocked = blockedSubmits.poll();
+                if (blocked != null) {
+                    blocked.complete(null);
+                }
+            }
+            // a waiting request that was cancelled leaves without taking a slot
+            for (var it = waiting.iterator(); it.hasNext(); ) {
+                Work w = it.next();
+                if (cancelledAt.containsKey(w.header().requestId())) {
+                    it.remove();
+                    dropped.add(w);
                     CompletableFuture<Void> blocked = blockedSubmits.poll();
                     if (blocked != null) {
                         blocked.complete(null);
                     }
                 }
-                // a waiting request that was cancelled leaves without taking a slot
-                for (var it = waiting.iterator(); it.hasNext(); ) {
-                    Work w = it.next();
-                    if (cancelledAt.containsKey(w.header().requestId())) {
-                        it.remove();
-                        dropped.add(w);
-                        CompletableFuture<Void> blocked = blockedSubmits.poll();
-                        if (blocked != null) {
-                            blocked.complete(null);
-                        }
-                    }
-                }
             }
-            for (Work w : dropped) {
-                cancelled.increment();
-                finish(w, w.header().sampledTokens(), null, FinishReason.CANCELLED, null);
-            }
-            for (String id : toCancel) {
-                Active a = active.remove(id);
-                if (a != null) {
-                    batcher.cancel(id);
-                    cancelled.increment();
-                    finish(a.work, sampledOf(a), null, FinishReason.CANCELLED, null);
-                }
-            }
-            for (Work w : admitted) {
-                admit(w);
-            }
-            expireDeadlines();
-            if (batcher.activeCount() > 0) {
-                step();
-            }
-            activeNow = batcher.activeCount();
         }
+        for (Work w : dropped) {
+            cancelled.increment();
+            finish(w, w.header().sampledTokens(), null, FinishReason.CANCELLED, null);
+        }
+        for (String id : toCancel) {
+            Active a = active.remove(id);
+            if (a != null) {
+                batcher.cancel(id);
+                cancelled.increment();
+                finish(a.work, sampledOf(a), null, FinishReason.CANCELLED, null);
+            }
+        }
+        for (Work w : admitted) {
+            admit(w);
+        }
+        expireDeadlines();
+        if (batcher.activeCount() > 0) {
+            step();
+        }
+        activeNow = batcher.activeCount();
+        return true;
     }
 
     private void admit(Work w) {

@@ -54,7 +54,13 @@ public class DecodeService implements ReadinessCheck {
 
     /** Publishes a token event keyed by its request id (so a request's events stay in order). */
     public void publish(TokenEvent event) {
-        tokens.send(Message.of(event).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.requestId()).build()));
+        try {
+            tokens.send(Message.of(event).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.requestId()).build()));
+        } catch (RuntimeException e) {
+            // the emitter's buffer is full (Kafka unreachable): drop the event rather than stop decoding;
+            // the gateway ends the request at its deadline
+            LOG.warnf("token event %d of %s dropped: %s", event.sequence(), event.requestId(), e.getMessage());
+        }
     }
 
     @Override
