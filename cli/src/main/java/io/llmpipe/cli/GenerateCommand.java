@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmpipe.engine.attention.Attention;
 import io.llmpipe.engine.attention.DenseAttention;
+import io.llmpipe.engine.attention.FlexPrefillAttention;
 import io.llmpipe.engine.generation.GenerationOptions;
 import io.llmpipe.engine.generation.GenerationResult;
 import io.llmpipe.engine.generation.Generator;
@@ -70,7 +71,19 @@ final class GenerateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    enum AttentionMode { dense }
+    enum AttentionMode { dense, flexprefill }
+
+    @Option(names = "--gamma", defaultValue = "0.9", description = "flexprefill: attention mass to keep (default: ${DEFAULT-VALUE}).")
+    double gamma;
+
+    @Option(names = "--tau", defaultValue = "0.1", description = "flexprefill: JSD threshold for query-aware heads (default: ${DEFAULT-VALUE}).")
+    double tau;
+
+    @Option(names = "--block-size", defaultValue = "128", description = "sparse prefill block size (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Option(names = "--min-budget", defaultValue = "512", description = "flexprefill: fewest tokens kept per query block; prompts up to it run dense (default: ${DEFAULT-VALUE}).")
+    int minBudget;
 
     @Override
     public Integer call() throws Exception {
@@ -92,7 +105,8 @@ final class GenerateCommand implements Callable<Integer> {
                         + m.config().contextLength() + " (raise --context)");
             }
             Set<Integer> stops = ignoreEos ? Set.of() : new HashSet<>(tok.stopTokenIds());
-            GenerationOptions options = new GenerationOptions(maxTokens, sampling, stops, attention(), GenerationOptions.DEFAULT_PREFILL_CHUNK);
+            usedAttention = attention();
+            GenerationOptions options = new GenerationOptions(maxTokens, sampling, stops, usedAttention, GenerationOptions.DEFAULT_PREFILL_CHUNK);
             Generator generator = new Generator(m, parallel);
             StreamingDecoder decoder = new StreamingDecoder(tok, promptIds[promptIds.length - 1]);
             StringBuilder text = new StringBuilder();
@@ -127,9 +141,12 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
+    private Attention usedAttention;
+
     private Attention attention() {
         return switch (attention) {
             case dense -> DenseAttention.INSTANCE;
+            case flexprefill -> new FlexPrefillAttention(new FlexPrefillAttention.Parameters(blockSize, gamma, tau, minBudget, 0));
         };
     }
 
@@ -142,6 +159,10 @@ final class GenerateCommand implements Callable<Integer> {
         o.put("text", text);
         o.put("finish_reason", r.finishReason().openAiName());
         o.put("seed", seedValue);
+        ObjectNode a = o.putObject("attention").put("mode", attention.name());
+        if (usedAttention instanceof FlexPrefillAttention flex) {
+            a.put("density", flex.density());
+        }
         ObjectNode t = o.putObject("timings");
         t.put("load_ms", loadNanos / 1e6);
         t.put("prompt_tokens", promptIds.length);

@@ -95,6 +95,11 @@ class PipelineEndToEndTest {
     }
 
     private static Generated generate(String prompt, int maxTokens, double temperature, long seed, boolean ignoreEos) throws Exception {
+        return generate(prompt, maxTokens, temperature, seed, ignoreEos, List.of());
+    }
+
+    private static Generated generate(String prompt, int maxTokens, double temperature, long seed, boolean ignoreEos,
+                                      List<String> extra) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         var cl = Main.commandLine();
@@ -107,6 +112,7 @@ class PipelineEndToEndTest {
         if (ignoreEos) {
             args.add("--ignore-eos");
         }
+        args.addAll(extra);
         assertEquals(0, cl.execute(args.toArray(String[]::new)), err.toString());
         JsonNode o = JSON.readTree(out.toString());
         return new Generated(o.get("text").asText(), o.get("prompt_token_ids").size(), o.get("token_ids").size(),
@@ -292,6 +298,28 @@ class PipelineEndToEndTest {
             }
             assertTrue(found, "the malformed record of " + topic + " is on " + Topics.deadLetter(topic));
         }
+    }
+
+    @Test
+    @Order(7)
+    void flexPrefillChosenPerRequestGivesWhatGenerateGives() throws Exception {
+        JsonNode runs = JSON.readTree(MODELS.resolve("stories260K.golden.json").toFile()).get("runs");
+        StringBuilder story = new StringBuilder();
+        for (JsonNode run : runs) {
+            story.append(run.get("generated_text").asText()).append(' ');
+        }
+        String prompt = story.substring(0, 950); // over 400 tokens: sparse-eligible with block 32, min budget 64
+        Generated expected = generate(prompt, 60, 0, 0, false,
+                List.of("--attention", "flexprefill", "--block-size", "32", "--min-budget", "64", "--gamma", "0.9", "--tau", "0.1"));
+        ObjectNode body = chat(prompt, 60, 0, 0, true);
+        body.putObject("attention").put("mode", "flexprefill").put("block_size", 32).put("min_budget", 64).put("gamma", 0.9);
+        Completion got = stream("gateway", "/v1/chat/completions", body);
+        assertTrue(expected.promptTokens() >= 400, "prompt of " + expected.promptTokens() + " tokens");
+        assertEquals(expected.text(), got.text());
+
+        ObjectNode bad = chat(prompt, 10, 0, 0, false);
+        bad.putObject("attention").put("mode", "flexprefill").put("bogus", 1);
+        assertError(post("gateway", "/v1/chat/completions", bad.toString()), 400, null);
     }
 
     private double decodeMetric(String name) throws Exception {

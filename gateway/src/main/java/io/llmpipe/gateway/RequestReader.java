@@ -249,19 +249,38 @@ public class RequestReader {
         return List.copyOf(out);
     }
 
+    /**
+     * The prefill attention extension: a mode name ({@code "flexprefill"}) or an object with the mode and
+     * its numeric parameters ({@code {"mode":"flexprefill","gamma":0.95,"min_budget":1024}}).
+     */
     private static AttentionSpec attention(JsonNode root) {
         JsonNode a = root.get("attention");
         if (a == null || a.isNull()) {
             return AttentionSpec.DENSE;
         }
-        if (!a.isTextual()) {
-            throw ApiException.invalid("attention", "'attention' must be a string (dense, flexprefill, dhsa).");
+        JsonNode mode = a.isObject() ? a.get("mode") : a;
+        if (mode == null || !mode.isTextual()) {
+            throw ApiException.invalid("attention", "'attention' must be a mode name (dense, flexprefill, dhsa) or an object with a 'mode'.");
         }
+        AttentionMode m;
         try {
-            return new AttentionSpec(AttentionMode.fromWireName(a.asText().toLowerCase(Locale.ROOT)), Map.of());
+            m = AttentionMode.fromWireName(mode.asText().toLowerCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiException.unprocessable("attention", "Unknown attention mode '" + a.asText() + "' (dense, flexprefill, dhsa).");
+            throw ApiException.unprocessable("attention", "Unknown attention mode '" + mode.asText() + "' (dense, flexprefill, dhsa).");
         }
+        Map<String, Double> parameters = new java.util.TreeMap<>();
+        if (a.isObject()) {
+            for (var field : a.properties()) {
+                if (field.getKey().equals("mode")) {
+                    continue;
+                }
+                if (!field.getValue().isNumber() || !Double.isFinite(field.getValue().asDouble())) {
+                    throw ApiException.invalid("attention." + field.getKey(), "Attention parameter '" + field.getKey() + "' must be a number.");
+                }
+                parameters.put(field.getKey(), field.getValue().asDouble());
+            }
+        }
+        return new AttentionSpec(m, parameters);
     }
 
     private static boolean present(JsonNode root, String field) {

@@ -1,6 +1,8 @@
 package io.llmpipe.prefill;
 
+import io.llmpipe.engine.attention.Attention;
 import io.llmpipe.engine.attention.DenseAttention;
+import io.llmpipe.engine.attention.FlexPrefillAttention;
 import io.llmpipe.engine.generation.GenerationOptions;
 import io.llmpipe.engine.generation.Generator;
 import io.llmpipe.engine.generation.Sequence;
@@ -8,7 +10,7 @@ import io.llmpipe.engine.kv.KvCodec;
 import io.llmpipe.engine.model.Model;
 import io.llmpipe.engine.sampling.Sampler;
 import io.llmpipe.engine.tokenizer.StreamingDecoder;
-import io.llmpipe.protocol.AttentionMode;
+import io.llmpipe.protocol.AttentionSpec;
 import io.llmpipe.protocol.ErrorInfo;
 import io.llmpipe.protocol.FinishReason;
 import io.llmpipe.protocol.GenerationRequest;
@@ -21,8 +23,10 @@ import io.llmpipe.protocol.Usage;
 import io.llmpipe.service.EngineAdapters;
 import io.llmpipe.service.ModelHolder;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -60,6 +64,20 @@ public class Prefiller {
     private Timer queueWait;
     private Timer prefillTime;
     private Counter promptTokens;
+    private DistributionSummary density;
+    private FlexPrefillAttention.Parameters flexDefaults;
+    private static final java.util.Set<String> FLEX_PARAMETERS = java.util.Set.of("block_size", "gamma", "tau", "min_budget", "max_budget");
+
+    @ConfigProperty(name = "llmpipe.prefill.flexprefill.block-size", defaultValue = "128")
+    int flexBlockSize;
+    @ConfigProperty(name = "llmpipe.prefill.flexprefill.gamma", defaultValue = "0.9")
+    double flexGamma;
+    @ConfigProperty(name = "llmpipe.prefill.flexprefill.tau", defaultValue = "0.1")
+    double flexTau;
+    @ConfigProperty(name = "llmpipe.prefill.flexprefill.min-budget", defaultValue = "512")
+    int flexMinBudget;
+    @ConfigProperty(name = "llmpipe.prefill.flexprefill.max-budget", defaultValue = "0")
+    int flexMaxBudget;
 
     @PostConstruct
     void init() {
@@ -71,6 +89,9 @@ public class Prefiller {
                 .description("Prefill forward pass and first-token sampling")
                 .publishPercentiles(0.5, 0.99).register(registry);
         promptTokens = Counter.builder("llmpipe.prefill.prompt.tokens").description("Prompt tokens prefilled").register(registry);
+        density = DistributionSummary.builder("llmpipe.prefill.attention.density").tag("mode", "flexprefill")
+                .description("Fraction of causal attention blocks a sparse prefill computed").publishPercentiles(0.5).register(registry);
+        flexDefaults = new FlexPrefillAttention.Parameters(flexBlockSize, flexGamma, flexTau, flexMinBudget, flexMaxBudget);
     }
 
     public Outcome prefill(GenerationRequest r, long nowEpochMillis) {
@@ -90,8 +111,11 @@ public class Prefiller {
                 return failure(r, ErrorInfo.INVALID_REQUEST, "token id " + id + " is outside the vocabulary of " + model.config().vocabularySize());
             }
         }
-        if (r.attention().mode() != AttentionMode.DENSE) {
-            return failure(r, ErrorInfo.INVALID_REQUEST, "attention mode " + r.attention().mode().wireName() + " is not available yet (dense only)");
+        Attention attention;
+        try {
+            attention = attentionFor(r.attention());
+        } catch (IllegalArgumentException e) {
+            return failure(r, ErrorInfo.INVALID_REQUEST, e.getMessage());
         }
         KvCodec codec = EngineAdapters.kvCodec(r.kvCodec()).orElse(null);
         if (codec == null) {
@@ -103,10 +127,13 @@ public class Prefiller {
         long t0 = System.nanoTime();
         synchronized (generator) {
             seq = generator.newSequence();
-            float[] logits = generator.prefill(seq, prompt, DenseAttention.INSTANCE, GenerationOptions.DEFAULT_PREFILL_CHUNK);
+            float[] logits = generator.prefill(seq, prompt, attention, GenerationOptions.DEFAULT_PREFILL_CHUNK);
             first = sampler.sample(logits, 0, model.config().vocabularySize(), 0);
         }
         prefillTime.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        if (attention instanceof FlexPrefillAttention flex) {
+            density.record(flex.density());
+        }
         promptTokens.increment(prompt.length);
         String text = new StreamingDecoder(model.tokenizer(), prompt[prompt.length - 1]).accept(first);
         boolean stop = Arrays.stream(r.stopTokenIds()).anyMatch(id -> id == first);
@@ -120,6 +147,33 @@ public class Prefiller {
         Sequence prefilled = seq;
         return new Outcome(TokenEvent.token(r.requestId(), TokenEvent.FIRST_SEQUENCE, first, text, PipelineStage.PREFILL),
                 () -> splitter.split(header, codec.encode(prefilled.cache(), prefilled.length())));
+    }
+
+    /**
+     * The engine attention for a request's mode: FlexPrefill takes {@code gamma}, {@code tau},
+     * {@code block_size}, {@code min_budget} and {@code max_budget} from the request, else this
+     * service's defaults ({@code llmpipe.prefill.flexprefill.*}).
+     */
+    Attention attentionFor(AttentionSpec spec) {
+        return switch (spec.mode()) {
+            case DENSE -> DenseAttention.INSTANCE;
+            case FLEXPREFILL -> {
+                var p = spec.parameters();
+                for (String name : p.keySet()) {
+                    if (!FLEX_PARAMETERS.contains(name)) {
+                        throw new IllegalArgumentException("unknown flexprefill parameter '" + name + "' (known: " + FLEX_PARAMETERS + ")");
+                    }
+                }
+                yield new FlexPrefillAttention(new FlexPrefillAttention.Parameters(
+                        p.getOrDefault("block_size", (double) flexDefaults.blockSize()).intValue(),
+                        p.getOrDefault("gamma", flexDefaults.gamma()),
+                        p.getOrDefault("tau", flexDefaults.tau()),
+                        p.getOrDefault("min_budget", (double) flexDefaults.minBudget()).intValue(),
+                        p.getOrDefault("max_budget", (double) flexDefaults.maxBudget()).intValue()));
+            }
+            default -> throw new IllegalArgumentException("attention mode " + spec.mode().wireName()
+                    + " is not available yet (dense, flexprefill)");
+        };
     }
 
     private static Outcome failure(GenerationRequest r, String code, String message) {

@@ -1,0 +1,355 @@
+package io.llmpipe.engine.attention;
+
+import io.llmpipe.engine.tensor.Parallel;
+import io.llmpipe.engine.tensor.VectorMath;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * FlexPrefill (Lai et al., ICLR 2025; see ALGORITHMS.md): per head, decides from the prompt's last query
+ * block whether the head follows a vertical-slash pattern or needs query-aware block selection, selects
+ * the smallest set of key blocks holding a fraction γ of the estimated attention mass, and runs
+ * {@link BlockSparseAttention} over it. The first key block (attention sink) and the diagonal block are
+ * always kept. Calls whose positions fit in {@code max(2 blocks, minBudget)} run dense.
+ *
+ * <p>One instance per request (it counts the density it used: {@link #density()}); thread-safe.
+ */
+public final class FlexPrefillAttention implements Attention {
+
+    /**
+     * @param blockSize query/key block length
+     * @param gamma     attention mass the selection must cover, in (0, 1]
+     * @param tau       JSD threshold: √JSD below it means the block-level estimate is trusted (query-aware head)
+     * @param minBudget fewest tokens a vertical or slash selection keeps; also the dense cut-off
+     * @param maxBudget most tokens a vertical or slash selection keeps (0: no limit)
+     */
+    public record Parameters(int blockSize, double gamma, double tau, int minBudget, int maxBudget) {
+        public static final Parameters DEFAULT = new Parameters(128, 0.9, 0.1, 512, 0);
+
+        public Parameters {
+            if (blockSize < 1 || !(gamma > 0 && gamma <= 1) || !(tau >= 0) || minBudget < 0 || maxBudget < 0) {
+                throw new IllegalArgumentException("bad FlexPrefill parameters: block " + blockSize + ", gamma " + gamma
+                        + ", tau " + tau + ", budgets " + minBudget + ".." + maxBudget);
+            }
+        }
+    }
+
+    private final Parameters params;
+    private final LongAdder selectedPairs = new LongAdder();
+    private final LongAdder causalPairs = new LongAdder();
+    private final LongAdder queryAwareHeads = new LongAdder();
+    private final LongAdder heads = new LongAdder();
+
+    public FlexPrefillAttention(Parameters params) {
+        this.params = params;
+    }
+
+    public Parameters parameters() {
+        return params;
+    }
+
+    /** Selected over causal (query block, key block) pairs of every call so far; 1 when all ran dense. */
+    public double density() {
+        long causal = causalPairs.sum();
+        return causal == 0 ? 1.0 : (double) selectedPairs.sum() / causal;
+    }
+
+    /** Fraction of head selections that were query-aware (the rest vertical-slash). */
+    public double queryAwareFraction() {
+        long h = heads.sum();
+        return h == 0 ? 0 : (double) queryAwareHeads.sum() / h;
+    }
+
+    @Override
+    public void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos,
+                       float[] keys, float[] values, float[] out, int outOffset, Parallel parallel) {
+        int positions = startPos + n;
+        int block = params.blockSize();
+        if (n < block || positions <= Math.max(2 * block, params.minBudget())) {
+            DenseAttention.INSTANCE.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
+            long qBlocks = (positions - 1) / block - startPos / block + 1;
+            long pairs = qBlocks * ((startPos / block + (positions - 1) / block) + 2) / 2 * shape.heads();
+            selectedPairs.add(pairs);
+            causalPairs.add(pairs);
+            return;
+        }
+        BlockSelection selection = select(shape, q, qOffset, n, startPos, keys, parallel);
+        double d = selection.density();
+        long causal = 0;
+        for (int qb = selection.firstQueryBlock(); qb < selection.firstQueryBlock() + selection.queryBlocks(); qb++) {
+            causal += qb + 1;
+        }
+        causal *= shape.heads();
+        causalPairs.add(causal);
+        selectedPairs.add(Math.round(d * causal));
+        BlockSparseAttention.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, selection);
+    }
+
+    /** The block selection for the call's queries, one head per task. */
+    public BlockSelection select(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
+                                 Parallel parallel) {
+        int block = params.blockSize();
+        int positions = startPos + n;
+        int firstQb = startPos / block;
+        int lastQb = (positions - 1) / block;
+        BlockSelection selection = new BlockSelection(block, shape.heads(), firstQb, lastQb - firstQb + 1);
+        parallel.forChunks(shape.heads(), 1, (start, end) -> {
+            for (int h = start; h < end; h++) {
+                selectHead(shape, q, qOffset, n, startPos, keys, h, selection);
+            }
+        });
+        return selection;
+    }
+
+    private void selectHead(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys, int h,
+                            BlockSelection selection) {
+        int block = params.blockSize();
+        int hs = shape.headSize();
+        int qDim = shape.queryDim();
+        int kvDim = shape.kvDim();
+        int kvo = (h / shape.kvMul()) * hs;
+        int positions = startPos + n;
+        int keyBlocks = (positions - 1) / block + 1;
+        float scale = (float) (1.0 / Math.sqrt(hs));
+
+        // 1-2. the last query block's true attention: vertical (per key) and slash (per diagonal offset) mass
+        int firstRow = Math.max(0, n - block);
+        int rows = n - firstRow;
+        double[] vertical = new double[positions];
+        double[] slash = new double[positions];
+        float[] scores = new float[positions];
+        float[] qMean = new float[hs];
+        for (int r = firstRow; r < n; r++) {
+            int pos = startPos + r;
+            int qo = qOffset + r * qDim + h * hs;
+            VectorMath.axpy(1f / rows, q, qo, qMean, 0, hs);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int k = 0; k <= pos; k++) {
+                scores[k] = VectorMath.dot(q, qo, keys, k * kvDim + kvo, hs) * scale;
+                max = Math.max(max, scores[k]);
+            }
+            double sum = 0;
+            for (int k = 0; k <= pos; k++) {
+                sum += Math.exp(scores[k] - max);
+            }
+            for (int k = 0; k <= pos; k++) {
+                double a = Math.exp(scores[k] - max) / sum / rows;
+                vertical[k] += a;
+                slash[pos - k] += a;
+            }
+        }
+        double[] verticalPooled = new double[keyBlocks];
+        for (int k = 0; k < positions; k++) {
+            verticalPooled[k / block] += vertical[k];
+        }
+
+        // 3. the cheap block-level estimate: mean last query against average-pooled key blocks
+        float[][] keyPool = poolKeys(keys, kvDim, kvo, hs, positions, block);
+        double[] cheap = new double[keyBlocks];
+        for (int j = 0; j < keyBlocks; j++) {
+            cheap[j] = VectorMath.dot(qMean, 0, keyPool[j], 0, hs) * scale;
+        }
+        softmaxInPlace(cheap, keyBlocks);
+
+        // 4. pattern decision
+        heads.increment();
+        if (Math.sqrt(jsd(cheap, verticalPooled)) < params.tau()) {
+            queryAwareHeads.increment();
+            queryAware(shape, q, qOffset, n, startPos, h, keyPool, selection);
+        } else {
+            verticalSlash(vertical, slash, verticalPooled, startPos, positions, h, selection);
+        }
+    }
+
+    /**
+     * 5. The fewest vertical and slash indices holding γ of their mass, as blocks per query block; the
+     * block count is then clamped to the budgets, ranking blocks by their pooled vertical plus slash mass.
+     */
+    private void verticalSlash(double[] vertical, double[] slash, double[] verticalPooled, int startPos, int positions, int h,
+                               BlockSelection selection) {
+        int block = params.blockSize();
+        int[] columns = topMass(vertical, positions);
+        int[] diagonals = topMass(slash, positions);
+        double[] slashByBlockOffset = new double[verticalPooled.length + 1];
+        for (int d = 0; d < positions; d++) {
+            slashByBlockOffset[d / block] += slash[d];
+        }
+        int minBlocks = (params.minBudget() + block - 1) / block;
+        int maxBlocks = params.maxBudget() > 0 ? Math.max(2, params.maxBudget() / block) : Integer.MAX_VALUE;
+        for (int qb = selection.firstQueryBlock(); qb < selection.firstQueryBlock() + selection.queryBlocks(); qb++) {
+            int qs = Math.max(qb * block, startPos);
+            int qe = Math.min(qb * block + block - 1, positions - 1);
+            BitSet chosen = new BitSet(qb + 1);
+            for (int k : columns) {
+                if (k <= qe) {
+                    chosen.set(k / block);
+                }
+            }
+            for (int d : diagonals) {
+                int hi = qe - d;
+                if (hi < 0) {
+                    continue;
+                }
+                int lo = Math.max(0, qs - d);
+                chosen.set(lo / block, hi / block + 1);
+            }
+            int row = qb;
+            double[] score = new double[qb + 1];
+            for (int j = 0; j <= qb; j++) {
+                score[j] = verticalPooled[j] + slashByBlockOffset[row - j];
+            }
+            clamp(chosen, score, qb, Math.min(minBlocks, qb + 1), maxBlocks);
+            selection.set(h, qb, chosen.stream().toArray());
+        }
+    }
+
+    /** Keeps the sink and the diagonal, then adds or drops blocks by score until the count is within [min, max]. */
+    private static void clamp(BitSet chosen, double[] score, int diagonal, int min, int max) {
+        chosen.set(0);
+        chosen.set(diagonal);
+        Integer[] order = new Integer[diagonal + 1];
+        for (int j = 0; j <= diagonal; j++) {
+            order[j] = j;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(score[b], score[a]));
+        for (int i = 0; i < order.length && chosen.cardinality() < min; i++) {
+            chosen.set(order[i]);
+        }
+        for (int i = order.length - 1; i >= 0 && chosen.cardinality() > max; i--) {
+            int j = order[i];
+            if (j != 0 && j != diagonal) {
+                chosen.clear(j);
+            }
+        }
+    }
+
+    /** Indices of the largest entries whose sum reaches γ of the total. */
+    private int[] topMass(double[] mass, int length) {
+        Integer[] order = new Integer[length];
+        double total = 0;
+        for (int i = 0; i < length; i++) {
+            order[i] = i;
+            total += mass[i];
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(mass[b], mass[a]));
+        double target = params.gamma() * total;
+        double cum = 0;
+        int count = 0;
+        while (count < length && cum < target) {
+            cum += mass[order[count++]];
+        }
+        int[] out = new int[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = order[i];
+        }
+        return out;
+    }
+
+    /** 6. Average-pooled query blocks against key blocks; the highest block pairs up to γ per query block. */
+    private void queryAware(AttentionShape shape, float[] q, int qOffset, int n, int startPos, int h, float[][] keyPool,
+                            BlockSelection selection) {
+        int block = params.blockSize();
+        int hs = shape.headSize();
+        int qDim = shape.queryDim();
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        int first = selection.firstQueryBlock();
+        int count = selection.queryBlocks();
+        int positions = startPos + n;
+        double[][] probs = new double[count][];
+        int pairs = 0;
+        for (int b = 0; b < count; b++) {
+            int qb = first + b;
+            int from = Math.max(qb * block, startPos) - startPos;
+            int to = Math.min(qb * block + block, positions) - startPos;
+            float[] pooled = new float[hs];
+            for (int r = from; r < to; r++) {
+                VectorMath.axpy(1f / (to - from), q, qOffset + r * qDim + h * hs, pooled, 0, hs);
+            }
+            probs[b] = new double[qb + 1];
+            for (int j = 0; j <= qb; j++) {
+                probs[b][j] = VectorMath.dot(pooled, 0, keyPool[j], 0, hs) * scale;
+            }
+            softmaxInPlace(probs[b], qb + 1);
+            pairs += qb + 1;
+        }
+        long[] order = new long[pairs];
+        double[] flat = new double[pairs];
+        int p = 0;
+        for (int b = 0; b < count; b++) {
+            for (int j = 0; j < probs[b].length; j++) {
+                flat[p] = probs[b][j];
+                order[p] = ((long) b << 32) | j;
+                p++;
+            }
+        }
+        Integer[] idx = new Integer[pairs];
+        for (int i = 0; i < pairs; i++) {
+            idx[i] = i;
+        }
+        Arrays.sort(idx, (a, c) -> Double.compare(flat[c], flat[a]));
+        BitSet[] chosen = new BitSet[count];
+        for (int b = 0; b < count; b++) {
+            chosen[b] = new BitSet();
+            chosen[b].set(0);
+            chosen[b].set(first + b);
+        }
+        double target = params.gamma() * count;
+        double cum = 0;
+        for (int i = 0; i < pairs && cum < target; i++) {
+            long o = order[idx[i]];
+            chosen[(int) (o >>> 32)].set((int) o);
+            cum += flat[idx[i]];
+        }
+        for (int b = 0; b < count; b++) {
+            selection.set(h, first + b, chosen[b].stream().toArray());
+        }
+    }
+
+    private static float[][] poolKeys(float[] keys, int kvDim, int kvo, int hs, int positions, int block) {
+        int blocks = (positions - 1) / block + 1;
+        float[][] pool = new float[blocks][hs];
+        for (int j = 0; j < blocks; j++) {
+            int from = j * block;
+            int to = Math.min(from + block, positions);
+            for (int k = from; k < to; k++) {
+                VectorMath.axpy(1f / (to - from), keys, k * kvDim + kvo, pool[j], 0, hs);
+            }
+        }
+        return pool;
+    }
+
+    private static void softmaxInPlace(double[] x, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            x[i] = Math.exp(x[i] - max);
+            sum += x[i];
+        }
+        for (int i = 0; i < n; i++) {
+            x[i] /= sum;
+        }
+    }
+
+    /** Jensen-Shannon divergence (natural log) of two distributions over the same blocks. */
+    static double jsd(double[] p, double[] q) {
+        double ps = Arrays.stream(p).sum();
+        double qs = Arrays.stream(q).sum();
+        double d = 0;
+        for (int i = 0; i < p.length; i++) {
+            double a = p[i] / ps;
+            double b = q[i] / qs;
+            double m = (a + b) / 2;
+            if (a > 0) {
+                d += 0.5 * a * Math.log(a / m);
+            }
+            if (b > 0) {
+                d += 0.5 * b * Math.log(b / m);
+            }
+        }
+        return Math.max(0, d);
+    }
+}
