@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmpipe.engine.attention.Attention;
 import io.llmpipe.engine.attention.DenseAttention;
+import io.llmpipe.engine.attention.BlockSparseKernel;
 import io.llmpipe.engine.attention.FlexPrefillAttention;
+import io.llmpipe.engine.attention.opencl.OpenClBlockSparseAttention;
+import io.llmpipe.engine.attention.opencl.OpenClDevice;
 import io.llmpipe.engine.generation.GenerationOptions;
 import io.llmpipe.engine.generation.GenerationResult;
 import io.llmpipe.engine.generation.Generator;
@@ -82,6 +85,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--block-size", defaultValue = "128", description = "sparse prefill block size (default: ${DEFAULT-VALUE}).")
     int blockSize;
 
+    @Option(names = "--attention-backend", defaultValue = "cpu", description = "Where sparse attention runs: cpu or opencl (default: ${DEFAULT-VALUE}; no OpenCL device -> cpu).")
+    String attentionBackend;
+
     @Option(names = "--min-budget", defaultValue = "512", description = "flexprefill: fewest tokens kept per query block; prompts up to it run dense (default: ${DEFAULT-VALUE}).")
     int minBudget;
 
@@ -143,10 +149,19 @@ final class GenerateCommand implements Callable<Integer> {
 
     private Attention usedAttention;
 
+    private BlockSparseKernel kernel() {
+        if (!attentionBackend.equals("opencl")) {
+            return BlockSparseKernel.CPU;
+        }
+        return OpenClDevice.open(OpenClDevice.Preference.GPU_FIRST)
+                .<BlockSparseKernel>map(OpenClBlockSparseAttention::new)
+                .orElse(BlockSparseKernel.CPU);
+    }
+
     private Attention attention() {
         return switch (attention) {
             case dense -> DenseAttention.INSTANCE;
-            case flexprefill -> new FlexPrefillAttention(new FlexPrefillAttention.Parameters(blockSize, gamma, tau, minBudget, 0));
+            case flexprefill -> new FlexPrefillAttention(new FlexPrefillAttention.Parameters(blockSize, gamma, tau, minBudget, 0), kernel());
         };
     }
 

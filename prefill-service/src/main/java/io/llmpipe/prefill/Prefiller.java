@@ -1,7 +1,10 @@
 package io.llmpipe.prefill;
 
 import io.llmpipe.engine.attention.Attention;
+import io.llmpipe.engine.attention.BlockSparseKernel;
 import io.llmpipe.engine.attention.DenseAttention;
+import io.llmpipe.engine.attention.opencl.OpenClBlockSparseAttention;
+import io.llmpipe.engine.attention.opencl.OpenClDevice;
 import io.llmpipe.engine.attention.FlexPrefillAttention;
 import io.llmpipe.engine.generation.GenerationOptions;
 import io.llmpipe.engine.generation.Generator;
@@ -27,6 +30,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -42,6 +46,7 @@ import java.util.function.Supplier;
  */
 @ApplicationScoped
 public class Prefiller {
+    private static final Logger LOG = Logger.getLogger(Prefiller.class);
 
     /**
      * What to publish for a request: the first token event, then the handoff messages (maybe none).
@@ -68,6 +73,12 @@ public class Prefiller {
     private FlexPrefillAttention.Parameters flexDefaults;
     private static final java.util.Set<String> FLEX_PARAMETERS = java.util.Set.of("block_size", "gamma", "tau", "min_budget", "max_budget");
 
+    /** Where sparse attention runs: auto (OpenCL when a device exists, else CPU), opencl, cpu. */
+    @ConfigProperty(name = "llmpipe.prefill.attention-backend", defaultValue = "auto")
+    String attentionBackend;
+    private BlockSparseKernel kernel = BlockSparseKernel.CPU;
+    private OpenClDevice device;
+
     @ConfigProperty(name = "llmpipe.prefill.flexprefill.block-size", defaultValue = "128")
     int flexBlockSize;
     @ConfigProperty(name = "llmpipe.prefill.flexprefill.gamma", defaultValue = "0.9")
@@ -92,6 +103,15 @@ public class Prefiller {
         density = DistributionSummary.builder("llmpipe.prefill.attention.density").tag("mode", "flexprefill")
                 .description("Fraction of causal attention blocks a sparse prefill computed").publishPercentiles(0.5).register(registry);
         flexDefaults = new FlexPrefillAttention.Parameters(flexBlockSize, flexGamma, flexTau, flexMinBudget, flexMaxBudget);
+        if (!attentionBackend.equals("cpu")) {
+            device = OpenClDevice.open(OpenClDevice.Preference.GPU_FIRST).orElse(null);
+            if (device != null) {
+                kernel = new OpenClBlockSparseAttention(device);
+            } else if (attentionBackend.equals("opencl")) {
+                LOG.warn("llmpipe.prefill.attention-backend=opencl but no OpenCL device is usable: sparse attention runs on the CPU");
+            }
+        }
+        LOG.infof("sparse attention backend: %s", device != null ? "OpenCL (" + device.name() + ")" : "CPU");
     }
 
     public Outcome prefill(GenerationRequest r, long nowEpochMillis) {
@@ -149,6 +169,13 @@ public class Prefiller {
                 () -> splitter.split(header, codec.encode(prefilled.cache(), prefilled.length())));
     }
 
+    @jakarta.annotation.PreDestroy
+    void close() {
+        if (device != null) {
+            device.close();
+        }
+    }
+
     /**
      * The engine attention for a request's mode: FlexPrefill takes {@code gamma}, {@code tau},
      * {@code block_size}, {@code min_budget} and {@code max_budget} from the request, else this
@@ -164,12 +191,13 @@ public class Prefiller {
                         throw new IllegalArgumentException("unknown flexprefill parameter '" + name + "' (known: " + FLEX_PARAMETERS + ")");
                     }
                 }
-                yield new FlexPrefillAttention(new FlexPrefillAttention.Parameters(
+                var parameters = new FlexPrefillAttention.Parameters(
                         p.getOrDefault("block_size", (double) flexDefaults.blockSize()).intValue(),
                         p.getOrDefault("gamma", flexDefaults.gamma()),
                         p.getOrDefault("tau", flexDefaults.tau()),
                         p.getOrDefault("min_budget", (double) flexDefaults.minBudget()).intValue(),
-                        p.getOrDefault("max_budget", (double) flexDefaults.maxBudget()).intValue()));
+                        p.getOrDefault("max_budget", (double) flexDefaults.maxBudget()).intValue());
+                yield new FlexPrefillAttention(parameters, kernel);
             }
             default -> throw new IllegalArgumentException("attention mode " + spec.mode().wireName()
                     + " is not available yet (dense, flexprefill)");

@@ -36,13 +36,20 @@ public final class FlexPrefillAttention implements Attention {
     }
 
     private final Parameters params;
+    private final BlockSparseKernel kernel;
     private final LongAdder selectedPairs = new LongAdder();
     private final LongAdder causalPairs = new LongAdder();
     private final LongAdder queryAwareHeads = new LongAdder();
     private final LongAdder heads = new LongAdder();
 
     public FlexPrefillAttention(Parameters params) {
+        this(params, BlockSparseKernel.CPU);
+    }
+
+    /** With the block-sparse attention running on {@code kernel} (the selection runs on the CPU). */
+    public FlexPrefillAttention(Parameters params, BlockSparseKernel kernel) {
         this.params = params;
+        this.kernel = kernel;
     }
 
     public Parameters parameters() {
@@ -83,7 +90,7 @@ public final class FlexPrefillAttention implements Attention {
         causal *= shape.heads();
         causalPairs.add(causal);
         selectedPairs.add(Math.round(d * causal));
-        BlockSparseAttention.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, selection);
+        kernel.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, selection);
     }
 
     /** The block selection for the call's queries, one head per task. */

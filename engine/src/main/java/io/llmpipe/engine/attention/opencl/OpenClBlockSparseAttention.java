@@ -1,0 +1,116 @@
+package io.llmpipe.engine.attention.opencl;
+
+import static org.lwjgl.opencl.CL10.*;
+
+import io.llmpipe.engine.attention.AttentionShape;
+import io.llmpipe.engine.attention.BlockSelection;
+import java.nio.IntBuffer;
+import org.lwjgl.PointerBuffer;
+import org.lwjgl.system.MemoryStack;
+
+/**
+ * {@link io.llmpipe.engine.attention.BlockSparseAttention} on an OpenCL device: the same selection,
+ * the same result within float rounding (the kernel uses an online softmax).
+ */
+public final class OpenClBlockSparseAttention implements io.llmpipe.engine.attention.BlockSparseKernel {
+    private static final String SOURCE = "/io/llmpipe/engine/attention/opencl/block_sparse_attention.cl";
+    static final int MAX_HEAD_SIZE = 256;
+
+    private final OpenClDevice device;
+
+    public OpenClBlockSparseAttention(OpenClDevice device) {
+        this.device = device;
+    }
+
+    @Override
+    public void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys, float[] values,
+                       float[] out, int outOffset, io.llmpipe.engine.tensor.Parallel parallel, BlockSelection selection) {
+        attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, selection);
+    }
+
+    /** As {@code BlockSparseAttention.attend}, on the device. */
+    public void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys, float[] values,
+                       float[] out, int outOffset, BlockSelection selection) {
+        if (shape.headSize() > MAX_HEAD_SIZE) {
+            throw new IllegalArgumentException("head size " + shape.headSize() + " exceeds the kernel's " + MAX_HEAD_SIZE);
+        }
+        int positions = startPos + n;
+        int qDim = shape.queryDim();
+        int kvDim = shape.kvDim();
+        int heads = shape.heads();
+        int qBlocks = selection.queryBlocks();
+        int[] offsets = new int[heads * qBlocks + 1];
+        int total = 0;
+        for (int h = 0; h < heads; h++) {
+            for (int b = 0; b < qBlocks; b++) {
+                offsets[h * qBlocks + b] = total;
+                total += selection.keyBlocks(h, selection.firstQueryBlock() + b).length;
+            }
+        }
+        offsets[heads * qBlocks] = total;
+        int[] blocks = new int[Math.max(1, total)];
+        for (int h = 0, o = 0; h < heads; h++) {
+            for (int b = 0; b < qBlocks; b++) {
+                for (int kb : selection.keyBlocks(h, selection.firstQueryBlock() + b)) {
+                    blocks[o++] = kb;
+                }
+            }
+        }
+        float[] qRows = java.util.Arrays.copyOfRange(q, qOffset, qOffset + n * qDim);
+        float[] keyRows = java.util.Arrays.copyOf(keys, positions * kvDim);
+        float[] valueRows = java.util.Arrays.copyOf(values, positions * kvDim);
+        float[] result = new float[n * qDim];
+        long ctx = device.context();
+        long[] buffers = new long[6];
+        long kernel = 0;
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            IntBuffer err = stack.mallocInt(1);
+            int[] e = new int[1];
+            long in = CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR;
+            buffers[0] = clCreateBuffer(ctx, in, qRows, e);
+            OpenClDevice.check(e[0], "clCreateBuffer(q)");
+            buffers[1] = clCreateBuffer(ctx, in, keyRows, e);
+            OpenClDevice.check(e[0], "clCreateBuffer(keys)");
+            buffers[2] = clCreateBuffer(ctx, in, valueRows, e);
+            OpenClDevice.check(e[0], "clCreateBuffer(values)");
+            buffers[3] = clCreateBuffer(ctx, in, offsets, e);
+            OpenClDevice.check(e[0], "clCreateBuffer(offsets)");
+            buffers[4] = clCreateBuffer(ctx, in, blocks, e);
+            OpenClDevice.check(e[0], "clCreateBuffer(blocks)");
+            buffers[5] = clCreateBuffer(ctx, CL_MEM_WRITE_ONLY, (long) result.length * Float.BYTES, err);
+            OpenClDevice.check(err.get(0), "clCreateBuffer(out)");
+            kernel = device.kernel(SOURCE, "block_sparse_attention");
+            for (int a = 0; a < 6; a++) {
+                clSetKernelArg1p(kernel, a, buffers[a]);
+            }
+            clSetKernelArg1i(kernel, 6, n);
+            clSetKernelArg1i(kernel, 7, startPos);
+            clSetKernelArg1i(kernel, 8, heads);
+            clSetKernelArg1i(kernel, 9, shape.kvHeads());
+            clSetKernelArg1i(kernel, 10, shape.headSize());
+            clSetKernelArg1i(kernel, 11, selection.blockSize());
+            clSetKernelArg1i(kernel, 12, selection.firstQueryBlock());
+            clSetKernelArg1i(kernel, 13, qBlocks);
+            clSetKernelArg1f(kernel, 14, (float) (1.0 / Math.sqrt(shape.headSize())));
+            long local = Math.min(64, device.maxWorkGroupSize());
+            long global = ((long) n * heads + local - 1) / local * local;
+            PointerBuffer globalSize = stack.mallocPointer(1).put(0, global);
+            PointerBuffer localSize = stack.mallocPointer(1).put(0, local);
+            synchronized (device) {
+                OpenClDevice.check(clEnqueueNDRangeKernel(device.queue(), kernel, 1, null, globalSize, localSize, null, null),
+                        "clEnqueueNDRangeKernel(block_sparse_attention)");
+                OpenClDevice.check(clEnqueueReadBuffer(device.queue(), buffers[5], true, 0, result, null, null), "clEnqueueReadBuffer");
+            }
+        } finally {
+            if (kernel != 0) {
+                clReleaseKernel(kernel);
+            }
+            for (long b : buffers) {
+                if (b != 0) {
+                    clReleaseMemObject(b);
+                }
+            }
+        }
+        System.arraycopy(result, 0, out, outOffset, result.length);
+    }
+}

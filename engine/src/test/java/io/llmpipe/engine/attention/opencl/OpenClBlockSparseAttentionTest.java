@@ -1,0 +1,147 @@
+package io.llmpipe.engine.attention.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.llmpipe.engine.attention.AttentionShape;
+import io.llmpipe.engine.attention.BlockSelection;
+import io.llmpipe.engine.attention.BlockSparseAttention;
+import io.llmpipe.engine.attention.FlexPrefillAttention;
+import io.llmpipe.engine.tensor.Parallel;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The OpenCL kernel against the CPU kernel and a float64 reference: relative error ≤ 1e-4, for every
+ * causal block (dense) and for a FlexPrefill selection. Runs wherever an OpenCL platform exists; in CI
+ * (which installs PoCL) a missing platform fails the test instead of skipping it.
+ */
+class OpenClBlockSparseAttentionTest {
+    private static OpenClDevice device;
+
+    @BeforeAll
+    static void open() {
+        Optional<OpenClDevice> d = OpenClDevice.open(OpenClDevice.Preference.GPU_FIRST);
+        if (d.isEmpty() && System.getenv("CI") != null) {
+            throw new IllegalStateException("CI installs PoCL, yet no OpenCL device was found");
+        }
+        device = d.orElse(null);
+    }
+
+    @AfterAll
+    static void close() {
+        if (device != null) {
+            device.close();
+        }
+    }
+
+    static float[] random(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    static double relativeError(float[] a, double[] ref) {
+        double err = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            err += (a[i] - ref[i]) * (a[i] - ref[i]);
+            norm += ref[i] * ref[i];
+        }
+        return Math.sqrt(err / norm);
+    }
+
+    static double relativeError(float[] a, float[] b) {
+        double[] ref = new double[b.length];
+        for (int i = 0; i < b.length; i++) {
+            ref[i] = b[i];
+        }
+        return relativeError(a, ref);
+    }
+
+    /** Dense causal attention in float64, straight from the definition. */
+    static double[] reference(AttentionShape shape, float[] q, int n, int startPos, float[] k, float[] v) {
+        int hs = shape.headSize();
+        double[] out = new double[n * shape.queryDim()];
+        for (int i = 0; i < n; i++) {
+            for (int h = 0; h < shape.heads(); h++) {
+                int kvo = (h / shape.kvMul()) * hs;
+                int pos = startPos + i;
+                double[] a = new double[pos + 1];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int p = 0; p <= pos; p++) {
+                    double s = 0;
+                    for (int d = 0; d < hs; d++) {
+                        s += (double) q[i * shape.queryDim() + h * hs + d] * k[p * shape.kvDim() + kvo + d];
+                    }
+                    a[p] = s / Math.sqrt(hs);
+                    max = Math.max(max, a[p]);
+                }
+                double sum = 0;
+                for (int p = 0; p <= pos; p++) {
+                    a[p] = Math.exp(a[p] - max);
+                    sum += a[p];
+                }
+                for (int p = 0; p <= pos; p++) {
+                    for (int d = 0; d < hs; d++) {
+                        out[i * shape.queryDim() + h * hs + d] += a[p] / sum * v[p * shape.kvDim() + kvo + d];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void denseOnTheDeviceMatchesTheCpuAndFloat64() {
+        assumeTrue(device != null, "no OpenCL platform here");
+        AttentionShape shape = new AttentionShape(8, 2, 64);
+        Random r = new Random(7);
+        int n = 160;
+        int start = 96; // a later prefill chunk
+        int positions = start + n;
+        float[] q = random(r, n * shape.queryDim());
+        float[] k = random(r, positions * shape.kvDim());
+        float[] v = random(r, positions * shape.kvDim());
+        BlockSelection all = BlockSelection.full(32, shape.heads(), start / 32, (positions - 1) / 32 - start / 32 + 1);
+        float[] gpu = new float[n * shape.queryDim()];
+        float[] cpu = new float[n * shape.queryDim()];
+        new OpenClBlockSparseAttention(device).attend(shape, q, 0, n, start, k, v, gpu, 0, all);
+        try (Parallel p = new Parallel(2)) {
+            BlockSparseAttention.attend(shape, q, 0, n, start, k, v, cpu, 0, p, all);
+        }
+        double[] ref = reference(shape, q, n, start, k, v);
+        double deviceErr = relativeError(gpu, ref);
+        double cpuErr = relativeError(cpu, ref);
+        double between = relativeError(gpu, cpu);
+        System.out.printf("OpenCL (%s) dense: vs float64 %.2e, CPU vs float64 %.2e, OpenCL vs CPU %.2e%n", device.name(), deviceErr, cpuErr, between);
+        assertTrue(deviceErr <= 1e-4 && cpuErr <= 1e-4 && between <= 1e-4);
+    }
+
+    @Test
+    void aFlexPrefillSelectionRunsTheSameOnTheDevice() {
+        assumeTrue(device != null, "no OpenCL platform here");
+        AttentionShape shape = new AttentionShape(4, 2, 32);
+        Random r = new Random(9);
+        int n = 1024;
+        float[] q = random(r, n * shape.queryDim());
+        float[] k = random(r, n * shape.kvDim());
+        float[] v = random(r, n * shape.kvDim());
+        float[] gpu = new float[n * shape.queryDim()];
+        float[] cpu = new float[n * shape.queryDim()];
+        try (Parallel p = new Parallel(2)) {
+            BlockSelection s = new FlexPrefillAttention(new FlexPrefillAttention.Parameters(64, 0.9, 0.1, 128, 0))
+                    .select(shape, q, 0, n, 0, k, p);
+            assertTrue(s.density() < 1.0);
+            BlockSparseAttention.attend(shape, q, 0, n, 0, k, v, cpu, 0, p, s);
+            new OpenClBlockSparseAttention(device).attend(shape, q, 0, n, 0, k, v, gpu, 0, s);
+        }
+        double between = relativeError(gpu, cpu);
+        assertTrue(between <= 1e-4, "OpenCL vs CPU " + between);
+    }
+}
