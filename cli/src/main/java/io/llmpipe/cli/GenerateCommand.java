@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmpipe.engine.attention.Attention;
 import io.llmpipe.engine.attention.DenseAttention;
 import io.llmpipe.engine.attention.BlockSparseKernel;
+import io.llmpipe.engine.attention.ChunkBoundaries;
+import io.llmpipe.engine.attention.DhsaAttention;
 import io.llmpipe.engine.attention.FlexPrefillAttention;
 import io.llmpipe.engine.attention.opencl.OpenClBlockSparseAttention;
 import io.llmpipe.engine.attention.opencl.OpenClDevice;
@@ -74,7 +76,13 @@ final class GenerateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    enum AttentionMode { dense, flexprefill }
+    enum AttentionMode { dense, flexprefill, dhsa }
+
+    @Option(names = "--budget", defaultValue = "2048", description = "dhsa: keys each query block attends to (default: ${DEFAULT-VALUE}).")
+    int budget;
+
+    @Option(names = "--key-block", defaultValue = "32", description = "dhsa: key block and average chunk length (default: ${DEFAULT-VALUE}).")
+    int keyBlock;
 
     @Option(names = "--gamma", defaultValue = "0.9", description = "flexprefill: attention mass to keep (default: ${DEFAULT-VALUE}).")
     double gamma;
@@ -162,6 +170,8 @@ final class GenerateCommand implements Callable<Integer> {
         return switch (attention) {
             case dense -> DenseAttention.INSTANCE;
             case flexprefill -> new FlexPrefillAttention(new FlexPrefillAttention.Parameters(blockSize, gamma, tau, minBudget, 0), kernel());
+            case dhsa -> new DhsaAttention(new DhsaAttention.Parameters(blockSize, keyBlock, keyBlock, budget, 64),
+                    ChunkBoundaries.similarityDrops(4, 8), kernel());
         };
     }
 
@@ -177,6 +187,8 @@ final class GenerateCommand implements Callable<Integer> {
         ObjectNode a = o.putObject("attention").put("mode", attention.name());
         if (usedAttention instanceof FlexPrefillAttention flex) {
             a.put("density", flex.density());
+        } else if (usedAttention instanceof DhsaAttention dhsa) {
+            a.put("density", dhsa.density());
         }
         ObjectNode t = o.putObject("timings");
         t.put("load_ms", loadNanos / 1e6);

@@ -2,6 +2,8 @@ package io.llmpipe.prefill;
 
 import io.llmpipe.engine.attention.Attention;
 import io.llmpipe.engine.attention.BlockSparseKernel;
+import io.llmpipe.engine.attention.ChunkBoundaries;
+import io.llmpipe.engine.attention.DhsaAttention;
 import io.llmpipe.engine.attention.DenseAttention;
 import io.llmpipe.engine.attention.opencl.OpenClBlockSparseAttention;
 import io.llmpipe.engine.attention.opencl.OpenClDevice;
@@ -70,7 +72,14 @@ public class Prefiller {
     private Timer prefillTime;
     private Counter promptTokens;
     private DistributionSummary density;
+    private DistributionSummary dhsaDensity;
     private FlexPrefillAttention.Parameters flexDefaults;
+    private static final java.util.Set<String> DHSA_PARAMETERS = java.util.Set.of("query_block", "key_block", "average_chunk",
+            "budget", "recent");
+
+    @ConfigProperty(name = "llmpipe.prefill.dhsa.budget", defaultValue = "2048")
+    int dhsaBudget;
+
     private static final java.util.Set<String> FLEX_PARAMETERS = java.util.Set.of("block_size", "gamma", "tau", "min_budget", "max_budget");
 
     /** Where sparse attention runs: auto (OpenCL when a device exists, else CPU), opencl, cpu. */
@@ -101,6 +110,8 @@ public class Prefiller {
                 .publishPercentiles(0.5, 0.99).register(registry);
         promptTokens = Counter.builder("llmpipe.prefill.prompt.tokens").description("Prompt tokens prefilled").register(registry);
         density = DistributionSummary.builder("llmpipe.prefill.attention.density").tag("mode", "flexprefill")
+                .description("Fraction of causal attention blocks a sparse prefill computed").publishPercentiles(0.5).register(registry);
+        dhsaDensity = DistributionSummary.builder("llmpipe.prefill.attention.density").tag("mode", "dhsa")
                 .description("Fraction of causal attention blocks a sparse prefill computed").publishPercentiles(0.5).register(registry);
         flexDefaults = new FlexPrefillAttention.Parameters(flexBlockSize, flexGamma, flexTau, flexMinBudget, flexMaxBudget);
         if (!attentionBackend.equals("cpu")) {
@@ -153,6 +164,8 @@ public class Prefiller {
         prefillTime.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         if (attention instanceof FlexPrefillAttention flex) {
             density.record(flex.density());
+        } else if (attention instanceof DhsaAttention dhsa) {
+            dhsaDensity.record(dhsa.density());
         }
         promptTokens.increment(prompt.length);
         String text = new StreamingDecoder(model.tokenizer(), prompt[prompt.length - 1]).accept(first);
@@ -199,8 +212,22 @@ public class Prefiller {
                         p.getOrDefault("max_budget", (double) flexDefaults.maxBudget()).intValue());
                 yield new FlexPrefillAttention(parameters, kernel);
             }
-            default -> throw new IllegalArgumentException("attention mode " + spec.mode().wireName()
-                    + " is not available yet (dense, flexprefill)");
+            case DHSA -> {
+                var p = spec.parameters();
+                for (String name : p.keySet()) {
+                    if (!DHSA_PARAMETERS.contains(name)) {
+                        throw new IllegalArgumentException("unknown dhsa parameter '" + name + "' (known: " + DHSA_PARAMETERS + ")");
+                    }
+                }
+                var d = DhsaAttention.Parameters.DEFAULT;
+                var parameters = new DhsaAttention.Parameters(
+                        p.getOrDefault("query_block", (double) d.queryBlock()).intValue(),
+                        p.getOrDefault("key_block", (double) d.keyBlock()).intValue(),
+                        p.getOrDefault("average_chunk", (double) d.averageChunk()).intValue(),
+                        p.getOrDefault("budget", (double) dhsaBudget).intValue(),
+                        p.getOrDefault("recent", (double) d.recent()).intValue());
+                yield new DhsaAttention(parameters, ChunkBoundaries.similarityDrops(4, 8), kernel);
+            }
         };
     }
 

@@ -26,6 +26,7 @@ public final class BlockSparseAttention {
         int kvDim = shape.kvDim();
         int kvMul = shape.kvMul();
         int block = selection.blockSize();
+        int keyBlock = selection.keyBlockSize();
         float scale = (float) (1.0 / Math.sqrt(hs));
         parallel.forChunks(n * heads, 1, (start, end) -> {
             float[] scores = SCORES.get();
@@ -45,8 +46,8 @@ public final class BlockSparseAttention {
                 int count = 0;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int kb : selection.keyBlocks(h, pos / block)) {
-                    int last = Math.min(kb * block + block - 1, pos);
-                    for (int p = kb * block; p <= last; p++) {
+                    int last = Math.min(kb * keyBlock + keyBlock - 1, pos);
+                    for (int p = kb * keyBlock; p <= last; p++) {
                         float s = VectorMath.dot(q, qo, keys, p * kvDim + kvo, hs) * scale;
                         scores[count] = s;
                         keyPositions[count++] = p;

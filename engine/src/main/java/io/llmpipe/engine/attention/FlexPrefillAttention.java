@@ -82,14 +82,8 @@ public final class FlexPrefillAttention implements Attention {
             return;
         }
         BlockSelection selection = select(shape, q, qOffset, n, startPos, keys, parallel);
-        double d = selection.density();
-        long causal = 0;
-        for (int qb = selection.firstQueryBlock(); qb < selection.firstQueryBlock() + selection.queryBlocks(); qb++) {
-            causal += qb + 1;
-        }
-        causal *= shape.heads();
-        causalPairs.add(causal);
-        selectedPairs.add(Math.round(d * causal));
+        causalPairs.add(selection.causalPairs());
+        selectedPairs.add(selection.selectedPairs());
         kernel.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, selection);
     }
 

@@ -17,14 +17,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * End to end on stories260K (context extended to 1024): a prompt of over 400 tokens (the golden
- * stories, one after another) prefilled with FlexPrefill, then 200 greedy tokens: they agree with the
- * dense prefill's on at least 98% of positions, while the sparse prefill really skipped blocks (block
- * 32, min budget 64, so a 400-token prompt is sparse-eligible).
+ * stories, one after another) prefilled with FlexPrefill and with DHSA, then 200 greedy tokens: they
+ * agree with the dense prefill's on at least 98% of positions, while the sparse prefill really skipped
+ * blocks (small blocks and budgets, so a prompt of a few hundred tokens is sparse-eligible).
  */
 class SparsePrefillAgreementTest {
 
     @Test
-    void flexPrefillAgreesWithDenseOnGreedyTokens() throws Exception {
+    void sparsePrefillAgreesWithDenseOnGreedyTokens() throws Exception {
         JsonNode runs = new ObjectMapper().readTree(SharedData.models().resolve("stories260K.golden.json").toFile()).get("runs");
         StringBuilder text = new StringBuilder();
         for (JsonNode run : runs) {
@@ -39,17 +39,23 @@ class SparsePrefillAgreementTest {
             FlexPrefillAttention flex = new FlexPrefillAttention(new FlexPrefillAttention.Parameters(32, 0.9, 0.1, 64, 0));
             int[] dense = generate(model, parallel, prompt, DenseAttention.INSTANCE);
             int[] sparse = generate(model, parallel, prompt, flex);
-            int same = 0;
-            for (int i = 0; i < Math.min(dense.length, sparse.length); i++) {
-                same += dense[i] == sparse[i] ? 1 : 0;
-            }
-            double agreement = (double) same / dense.length;
-            System.out.printf("flexprefill vs dense on stories260K: prompt %d tokens, density %.3f, agreement %.3f over %d tokens%n",
-                    prompt.length, flex.density(), agreement, dense.length);
-            assertTrue(dense.length == 200 && sparse.length == 200);
-            assertTrue(flex.density() < 1.0, "the prefill was sparse (density " + flex.density() + ")");
-            assertTrue(agreement >= 0.98, "agreement " + agreement);
+            check("flexprefill", prompt, dense, sparse, flex.density());
+            DhsaAttention dhsa = new DhsaAttention(new DhsaAttention.Parameters(32, 16, 16, 256, 32));
+            check("dhsa", prompt, dense, generate(model, parallel, prompt, dhsa), dhsa.density());
         }
+    }
+
+    private static void check(String mode, int[] prompt, int[] dense, int[] sparse, double density) {
+        int same = 0;
+        for (int i = 0; i < Math.min(dense.length, sparse.length); i++) {
+            same += dense[i] == sparse[i] ? 1 : 0;
+        }
+        double agreement = (double) same / dense.length;
+        System.out.printf("%s vs dense on stories260K: prompt %d tokens, density %.3f, agreement %.3f over %d tokens%n",
+                mode, prompt.length, density, agreement, dense.length);
+        assertTrue(dense.length == 200 && sparse.length == 200);
+        assertTrue(density < 1.0, mode + " prefill was sparse (density " + density + ")");
+        assertTrue(agreement >= 0.98, mode + " agreement " + agreement);
     }
 
     private static int[] generate(Model model, Parallel parallel, int[] prompt, Attention attention) {

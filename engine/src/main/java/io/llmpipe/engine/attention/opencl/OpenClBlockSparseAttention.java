@@ -89,9 +89,10 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
             clSetKernelArg1i(kernel, 9, shape.kvHeads());
             clSetKernelArg1i(kernel, 10, shape.headSize());
             clSetKernelArg1i(kernel, 11, selection.blockSize());
-            clSetKernelArg1i(kernel, 12, selection.firstQueryBlock());
-            clSetKernelArg1i(kernel, 13, qBlocks);
-            clSetKernelArg1f(kernel, 14, (float) (1.0 / Math.sqrt(shape.headSize())));
+            clSetKernelArg1i(kernel, 12, selection.keyBlockSize());
+            clSetKernelArg1i(kernel, 13, selection.firstQueryBlock());
+            clSetKernelArg1i(kernel, 14, qBlocks);
+            clSetKernelArg1f(kernel, 15, (float) (1.0 / Math.sqrt(shape.headSize())));
             long local = Math.min(64, device.maxWorkGroupSize());
             long global = ((long) n * heads + local - 1) / local * local;
             PointerBuffer globalSize = stack.mallocPointer(1).put(0, global);

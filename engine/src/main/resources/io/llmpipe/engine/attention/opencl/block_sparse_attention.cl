@@ -13,7 +13,7 @@ __kernel void block_sparse_attention(
         __global const float* q, __global const float* keys, __global const float* values,
         __global const int* offsets, __global const int* blocks, __global float* out,
         const int n, const int start_pos, const int heads, const int kv_heads, const int head_size,
-        const int block_size, const int first_qb, const int query_blocks, const float scale) {
+        const int block_size, const int key_block_size, const int first_qb, const int query_blocks, const float scale) {
     int gid = get_global_id(0);
     if (gid >= n * heads) {
         return;
@@ -34,8 +34,8 @@ __kernel void block_sparse_attention(
     int idx = h * query_blocks + (pos / block_size - first_qb);
     for (int b = offsets[idx]; b < offsets[idx + 1]; b++) {
         int kb = blocks[b];
-        int last = min(kb * block_size + block_size - 1, pos);
-        for (int p = kb * block_size; p <= last; p++) {
+        int last = min(kb * key_block_size + key_block_size - 1, pos);
+        for (int p = kb * key_block_size; p <= last; p++) {
             __global const float* kr = keys + p * kv_dim + kvo;
             float s = 0.0f;
             for (int d = 0; d < head_size; d++) {
