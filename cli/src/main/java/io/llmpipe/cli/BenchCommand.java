@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
         description = "Run a benchmark suite; prints a table and writes target/bench/<suite>.json.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "Suite: engine (model runtime) or pipeline (the services through Kafka).")
+    @Parameters(index = "0", description = "Suite: engine (model runtime), pipeline (the services through Kafka) or attention (sparse prefill).")
     String suite;
 
     @Parameters(index = "1", arity = "0..1", hidden = true, description = "engine-group only: the group to run.")
@@ -41,6 +41,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--decode-tokens", defaultValue = "32", description = "Tokens for decode speed (default: ${DEFAULT-VALUE}).")
     int decodeTokens;
+
+    @Option(names = "--lengths", split = ",", description = "attention: prompt lengths (default: 4096,8192; the naive kernels take minutes beyond).")
+    int[] lengths;
 
     @Option(names = "--requests", defaultValue = "100", description = "pipeline: requests per latency measurement (default: ${DEFAULT-VALUE}).")
     int requests;
@@ -71,7 +74,9 @@ final class BenchCommand implements Callable<Integer> {
             case "pipeline" -> new io.llmpipe.cli.bench.PipelineBench(new io.llmpipe.cli.bench.PipelineBench.Options(
                     Path.of(System.getProperty("llmpipe.project.dir", ".")).toAbsolutePath().normalize(), shared.resolve("models").normalize(),
                     out.normalize(), quick, requests, streams), log).run();
-            default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite + "' (known: engine, pipeline)");
+            case "attention" -> new io.llmpipe.cli.bench.AttentionBench(new io.llmpipe.cli.bench.AttentionBench.Options(
+                    lengths != null ? lengths : new int[]{4096, 8192}, 32, 8, 64, true), log).run();
+            default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite + "' (known: engine, pipeline, attention)");
         };
         report.print(stdout);
         stdout.println("wrote " + report.writeJson(out.normalize()));
