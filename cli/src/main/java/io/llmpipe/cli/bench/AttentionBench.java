@@ -6,6 +6,7 @@ import io.llmpipe.engine.attention.BlockSparseKernel;
 import io.llmpipe.engine.attention.ChunkBoundaries;
 import io.llmpipe.engine.attention.DhsaAttention;
 import io.llmpipe.engine.attention.FlexPrefillAttention;
+import io.llmpipe.engine.attention.ReferenceAttention;
 import io.llmpipe.engine.attention.opencl.OpenClBlockSparseAttention;
 import io.llmpipe.engine.attention.opencl.OpenClDevice;
 import io.llmpipe.engine.tensor.Parallel;
@@ -89,36 +90,12 @@ public final class AttentionBench {
     }
 
     private static double recall(AttentionShape shape, Inputs in, int n, BlockSelection s) {
-        int hs = shape.headSize();
         double total = 0;
         int rows = 0;
         for (int sample = 0; sample < 32; sample++) {
             int i = n / 4 + (int) ((long) sample * (n - n / 4 - 1) / 31);
             for (int h = 0; h < Math.min(4, shape.heads()); h++) {
-                int kvo = (h / shape.kvMul()) * hs;
-                double[] a = new double[i + 1];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int p = 0; p <= i; p++) {
-                    double dot = 0;
-                    for (int d = 0; d < hs; d++) {
-                        dot += (double) in.q()[i * shape.queryDim() + h * hs + d] * in.k()[p * shape.kvDim() + kvo + d];
-                    }
-                    a[p] = dot / Math.sqrt(hs);
-                    max = Math.max(max, a[p]);
-                }
-                double sum = 0;
-                for (int p = 0; p <= i; p++) {
-                    a[p] = Math.exp(a[p] - max);
-                    sum += a[p];
-                }
-                double kept = 0;
-                int kb = s.keyBlockSize();
-                for (int b : s.keyBlocks(h, i / s.blockSize())) {
-                    for (int p = b * kb; p <= Math.min(i, b * kb + kb - 1); p++) {
-                        kept += a[p];
-                    }
-                }
-                total += kept / sum;
+                total += ReferenceAttention.recall(shape, in.q(), i, 0, h, in.k(), s);
                 rows++;
             }
         }

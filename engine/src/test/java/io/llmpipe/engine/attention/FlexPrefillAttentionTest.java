@@ -66,35 +66,6 @@ class FlexPrefillAttentionTest {
         }
     }
 
-    /** True attention mass of row i (head h) on the keys its selection covers. */
-    static double recall(Planted t, int i, int h, BlockSelection s) {
-        int hs = SHAPE.headSize();
-        int qo = i * SHAPE.queryDim() + h * hs;
-        int kvo = (h / SHAPE.kvMul()) * hs;
-        double[] a = new double[i + 1];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int p = 0; p <= i; p++) {
-            double dot = 0;
-            for (int d = 0; d < hs; d++) {
-                dot += t.q[qo + d] * t.k[p * SHAPE.kvDim() + kvo + d];
-            }
-            a[p] = dot / Math.sqrt(hs);
-            max = Math.max(max, a[p]);
-        }
-        double sum = 0;
-        for (int p = 0; p <= i; p++) {
-            a[p] = Math.exp(a[p] - max);
-            sum += a[p];
-        }
-        double kept = 0;
-        for (int kb : s.keyBlocks(h, i / BLOCK)) {
-            for (int p = kb * BLOCK; p <= Math.min(i, kb * BLOCK + BLOCK - 1); p++) {
-                kept += a[p];
-            }
-        }
-        return kept / sum;
-    }
-
     @Test
     void selectionKeepsTheMassAndTheNeedleAndOutputStaysCloseToDense() {
         Planted t = planted(11);
@@ -118,7 +89,7 @@ class FlexPrefillAttentionTest {
         int rows = 0;
         for (int h = 0; h < SHAPE.heads(); h++) {
             for (int i = 2 * BLOCK; i < N; i += 29) {
-                total += recall(t, i, h, s);
+                total += ReferenceAttention.recall(SHAPE, t.q, i, 0, h, t.k, s);
                 rows++;
             }
         }

@@ -7,6 +7,7 @@ import io.llmpipe.engine.attention.AttentionShape;
 import io.llmpipe.engine.attention.BlockSelection;
 import io.llmpipe.engine.attention.BlockSparseAttention;
 import io.llmpipe.engine.attention.FlexPrefillAttention;
+import io.llmpipe.engine.attention.ReferenceAttention;
 import io.llmpipe.engine.tensor.Parallel;
 import java.util.Optional;
 import java.util.Random;
@@ -64,39 +65,6 @@ class OpenClBlockSparseAttentionTest {
         return relativeError(a, ref);
     }
 
-    /** Dense causal attention in float64, straight from the definition. */
-    static double[] reference(AttentionShape shape, float[] q, int n, int startPos, float[] k, float[] v) {
-        int hs = shape.headSize();
-        double[] out = new double[n * shape.queryDim()];
-        for (int i = 0; i < n; i++) {
-            for (int h = 0; h < shape.heads(); h++) {
-                int kvo = (h / shape.kvMul()) * hs;
-                int pos = startPos + i;
-                double[] a = new double[pos + 1];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int p = 0; p <= pos; p++) {
-                    double s = 0;
-                    for (int d = 0; d < hs; d++) {
-                        s += (double) q[i * shape.queryDim() + h * hs + d] * k[p * shape.kvDim() + kvo + d];
-                    }
-                    a[p] = s / Math.sqrt(hs);
-                    max = Math.max(max, a[p]);
-                }
-                double sum = 0;
-                for (int p = 0; p <= pos; p++) {
-                    a[p] = Math.exp(a[p] - max);
-                    sum += a[p];
-                }
-                for (int p = 0; p <= pos; p++) {
-                    for (int d = 0; d < hs; d++) {
-                        out[i * shape.queryDim() + h * hs + d] += a[p] / sum * v[p * shape.kvDim() + kvo + d];
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
     @Test
     void denseOnTheDeviceMatchesTheCpuAndFloat64() {
         assumeTrue(device != null, "no OpenCL platform here");
@@ -115,7 +83,7 @@ class OpenClBlockSparseAttentionTest {
         try (Parallel p = new Parallel(2)) {
             BlockSparseAttention.attend(shape, q, 0, n, start, k, v, cpu, 0, p, all);
         }
-        double[] ref = reference(shape, q, n, start, k, v);
+        double[] ref = ReferenceAttention.attend(shape, q, n, start, k, v);
         double deviceErr = relativeError(gpu, ref);
         double cpuErr = relativeError(cpu, ref);
         double between = relativeError(gpu, cpu);
