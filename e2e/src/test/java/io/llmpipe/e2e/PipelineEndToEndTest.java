@@ -316,6 +316,10 @@ class PipelineEndToEndTest {
         Completion got = stream("gateway", "/v1/chat/completions", body);
         assertTrue(expected.promptTokens() >= 400, "prompt of " + expected.promptTokens() + " tokens");
         assertEquals(expected.text(), got.text());
+        JsonNode report = got.chunks().stream().filter(c -> c.has("llmpipe")).findFirst().orElseThrow().get("llmpipe");
+        assertEquals("flexprefill", report.get("attention").asText());
+        double density = report.get("attention_density").asDouble();
+        assertTrue(density > 0 && density < 1, "the mode and the density it used come back: " + density);
 
         ObjectNode bad = chat(prompt, 10, 0, 0, false);
         bad.putObject("attention").put("mode", "flexprefill").put("bogus", 1);

@@ -4,6 +4,7 @@ import io.llmpipe.engine.tokenizer.StreamingDecoder;
 import io.llmpipe.engine.tokenizer.Tokenizer;
 import io.llmpipe.protocol.ErrorInfo;
 import io.llmpipe.protocol.FinishReason;
+import io.llmpipe.protocol.PrefillReport;
 import io.llmpipe.protocol.TokenEvent;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -27,6 +28,9 @@ final class GenerationStream {
 
         /** The generation failed. */
         void fail(int status, String code, String message);
+
+        /** What prefill did (attention mode, density): reported with the response's last object. */
+        void prefill(PrefillReport report);
     }
 
     /** What the stream reports to its owner when it ends. */
@@ -86,6 +90,10 @@ final class GenerationStream {
     private void process(TokenEvent e) {
         if (e.sequence() == TokenEvent.FIRST_SEQUENCE && e.finishReason() != FinishReason.ERROR) {
             observer.firstToken();
+        }
+        if (e.prefill() != null) {
+            PrefillReport report = e.prefill();
+            sinkExecutor.accept(() -> sink.prefill(report));
         }
         if (e.finishReason() == FinishReason.ERROR) {
             ErrorInfo error = e.error();

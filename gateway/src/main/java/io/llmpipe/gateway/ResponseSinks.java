@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmpipe.protocol.PrefillReport;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -34,6 +35,13 @@ final class ResponseSinks {
         }
     }
 
+    /** The extension object on a response's last object: {@code "llmpipe":{"attention":"flexprefill","attention_density":0.44}}. */
+    private static void addReport(ObjectMapper json, ObjectNode target, PrefillReport report) {
+        if (report != null) {
+            target.putObject("llmpipe").put("attention", report.attention()).put("attention_density", report.density());
+        }
+    }
+
     private static ObjectNode usage(ObjectMapper json, int prompt, int completion) {
         return json.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
                 .put("total_tokens", prompt + completion);
@@ -46,6 +54,7 @@ final class ResponseSinks {
         private final Envelope envelope;
         private final boolean includeUsage;
         private boolean started;
+        private PrefillReport report;
 
         Sse(HttpServerResponse response, ObjectMapper json, Envelope envelope, boolean includeUsage) {
             this.response = response;
@@ -127,11 +136,13 @@ final class ResponseSinks {
                 return;
             }
             start();
-            send(chunk(choice(json.createObjectNode(), finishReason)));
+            ObjectNode last = chunk(choice(json.createObjectNode(), finishReason));
+            addReport(json, last, report);
+            send(last);
             if (includeUsage) {
-                ObjectNode last = chunk(null);
-                last.set("usage", usage(json, promptTokens, completionTokens));
-                send(last);
+                ObjectNode usageChunk = chunk(null);
+                usageChunk.set("usage", usage(json, promptTokens, completionTokens));
+                send(usageChunk);
             }
             response.end("data: [DONE]\n\n");
         }
@@ -149,6 +160,11 @@ final class ResponseSinks {
             response.write("data: " + write(json, json.valueToTree(error)) + "\n\n");
             response.end("data: [DONE]\n\n");
         }
+
+        @Override
+        public void prefill(PrefillReport report) {
+            this.report = report;
+        }
     }
 
     /** {@code stream: false}: the whole completion in one JSON body. */
@@ -157,6 +173,7 @@ final class ResponseSinks {
         private final ObjectMapper json;
         private final Envelope envelope;
         private final StringBuilder text = new StringBuilder();
+        private PrefillReport report;
 
         Whole(HttpServerResponse response, ObjectMapper json, Envelope envelope) {
             this.response = response;
@@ -191,12 +208,18 @@ final class ResponseSinks {
             choice.putNull("logprobs");
             choice.put("finish_reason", finishReason);
             body.set("usage", usage(json, promptTokens, completionTokens));
+            addReport(json, body, report);
             response.setStatusCode(200).putHeader("Content-Type", "application/json").end(write(json, body));
         }
 
         @Override
         public void fail(int status, String code, String message) {
             sendError(response, json, status, OpenAiError.of(status, message, code));
+        }
+
+        @Override
+        public void prefill(PrefillReport report) {
+            this.report = report;
         }
     }
 }

@@ -61,6 +61,10 @@ class GenerationStreamTest {
         }
 
         @Override
+        public void prefill(io.llmpipe.protocol.PrefillReport report) {
+        }
+
+        @Override
         public void firstToken() {
             firstTokens++;
         }

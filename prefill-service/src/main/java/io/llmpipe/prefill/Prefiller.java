@@ -23,6 +23,7 @@ import io.llmpipe.protocol.KvHandoffHeader;
 import io.llmpipe.protocol.KvHandoffSplitter;
 import io.llmpipe.protocol.KvMessage;
 import io.llmpipe.protocol.PipelineStage;
+import io.llmpipe.protocol.PrefillReport;
 import io.llmpipe.protocol.TokenEvent;
 import io.llmpipe.protocol.Usage;
 import io.llmpipe.service.EngineAdapters;
@@ -162,23 +163,27 @@ public class Prefiller {
             first = sampler.sample(logits, 0, model.config().vocabularySize(), 0);
         }
         prefillTime.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        double used = 1.0;
         if (attention instanceof FlexPrefillAttention flex) {
-            density.record(flex.density());
+            used = flex.density();
+            density.record(used);
         } else if (attention instanceof DhsaAttention dhsa) {
-            dhsaDensity.record(dhsa.density());
+            used = dhsa.density();
+            dhsaDensity.record(used);
         }
+        PrefillReport report = new PrefillReport(r.attention().mode().wireName(), Math.min(1.0, used));
         promptTokens.increment(prompt.length);
         String text = new StreamingDecoder(model.tokenizer(), prompt[prompt.length - 1]).accept(first);
         boolean stop = Arrays.stream(r.stopTokenIds()).anyMatch(id -> id == first);
         if (stop || r.maxTokens() <= 1 || seq.remaining() < 1) {
             FinishReason reason = stop ? FinishReason.STOP : FinishReason.LENGTH;
             return Outcome.finished(TokenEvent.last(r.requestId(), TokenEvent.FIRST_SEQUENCE, first, stop ? "" : text, reason,
-                    new Usage(prompt.length, 1), PipelineStage.PREFILL));
+                    new Usage(prompt.length, 1), PipelineStage.PREFILL).withPrefill(report));
         }
         KvHandoffHeader header = KvHandoffHeader.afterPrefill(r, model.fingerprint(), model.config().layers(),
                 model.config().kvHeads(), model.config().headSize(), first);
         Sequence prefilled = seq;
-        return new Outcome(TokenEvent.token(r.requestId(), TokenEvent.FIRST_SEQUENCE, first, text, PipelineStage.PREFILL),
+        return new Outcome(TokenEvent.token(r.requestId(), TokenEvent.FIRST_SEQUENCE, first, text, PipelineStage.PREFILL).withPrefill(report),
                 () -> splitter.split(header, codec.encode(prefilled.cache(), prefilled.length())));
     }
 

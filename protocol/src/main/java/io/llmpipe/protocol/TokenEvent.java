@@ -34,6 +34,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param usage         token counts, on final events
  * @param error         what failed, on error events
  * @param stage         the service that produced the event
+ * @param prefill       what prefill did (mode, density); only on prefill's event, may be absent
  */
 public record TokenEvent(
         @JsonProperty(required = true) int schemaVersion,
@@ -44,7 +45,8 @@ public record TokenEvent(
         FinishReason finishReason,
         Usage usage,
         ErrorInfo error,
-        @JsonProperty(required = true) PipelineStage stage) {
+        @JsonProperty(required = true) PipelineStage stage,
+        PrefillReport prefill) {
 
     /** The schema version this code writes and the newest it reads. */
     public static final int SCHEMA_VERSION = 1;
@@ -81,22 +83,30 @@ public record TokenEvent(
         if ((finishReason == FinishReason.ERROR) != (error != null)) {
             throw new IllegalArgumentException("error is set exactly when finishReason is error");
         }
+        if (prefill != null && stage != PipelineStage.PREFILL) {
+            throw new IllegalArgumentException("only a prefill event carries a prefill report");
+        }
+    }
+
+    /** This event with prefill's report attached. */
+    public TokenEvent withPrefill(PrefillReport report) {
+        return new TokenEvent(schemaVersion, requestId, sequence, tokenId, text, finishReason, usage, error, stage, report);
     }
 
     /** A token of a generation that goes on. */
     public static TokenEvent token(String requestId, int sequence, int tokenId, String text, PipelineStage stage) {
-        return new TokenEvent(SCHEMA_VERSION, requestId, sequence, tokenId, text, null, null, null, stage);
+        return new TokenEvent(SCHEMA_VERSION, requestId, sequence, tokenId, text, null, null, null, stage, null);
     }
 
     /** The last event of a generation that ended normally or was cancelled; {@code tokenId} may be {@link #NO_TOKEN}. */
     public static TokenEvent last(String requestId, int sequence, int tokenId, String text, FinishReason finishReason,
             Usage usage, PipelineStage stage) {
-        return new TokenEvent(SCHEMA_VERSION, requestId, sequence, tokenId, text, finishReason, usage, null, stage);
+        return new TokenEvent(SCHEMA_VERSION, requestId, sequence, tokenId, text, finishReason, usage, null, stage, null);
     }
 
     /** The last event of a failed generation; {@code usage} may be null. */
     public static TokenEvent failure(String requestId, int sequence, ErrorInfo error, Usage usage, PipelineStage stage) {
-        return new TokenEvent(SCHEMA_VERSION, requestId, sequence, NO_TOKEN, "", FinishReason.ERROR, usage, error, stage);
+        return new TokenEvent(SCHEMA_VERSION, requestId, sequence, NO_TOKEN, "", FinishReason.ERROR, usage, error, stage, null);
     }
 
     /** Whether this is the request's last event. */

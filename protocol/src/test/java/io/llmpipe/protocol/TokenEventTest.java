@@ -35,12 +35,12 @@ class TokenEventTest {
     void finalFieldsGoOnlyOnFinalEvents() {
         assertMessage("must carry a tokenId", () -> TokenEvent.token("r", 1, TokenEvent.NO_TOKEN, "", PipelineStage.DECODE));
         assertMessage("usage belongs on the final event",
-                () -> new TokenEvent(1, "r", 1, 5, "", null, USAGE, null, PipelineStage.DECODE));
+                () -> new TokenEvent(1, "r", 1, 5, "", null, USAGE, null, PipelineStage.DECODE, null));
         assertMessage("needs usage", () -> TokenEvent.last("r", 1, 5, "", FinishReason.LENGTH, null, PipelineStage.DECODE));
         assertMessage("error is set exactly when",
-                () -> new TokenEvent(1, "r", 1, 5, "", FinishReason.STOP, USAGE, ERROR, PipelineStage.DECODE));
+                () -> new TokenEvent(1, "r", 1, 5, "", FinishReason.STOP, USAGE, ERROR, PipelineStage.DECODE, null));
         assertMessage("error is set exactly when",
-                () -> new TokenEvent(1, "r", 1, TokenEvent.NO_TOKEN, "", FinishReason.ERROR, null, null, PipelineStage.DECODE));
+                () -> new TokenEvent(1, "r", 1, TokenEvent.NO_TOKEN, "", FinishReason.ERROR, null, null, PipelineStage.DECODE, null));
         // A cancelled request may end without a token.
         assertEquals(TokenEvent.NO_TOKEN,
                 TokenEvent.last("r", 3, TokenEvent.NO_TOKEN, "", FinishReason.CANCELLED, USAGE, PipelineStage.DECODE).tokenId());
@@ -59,5 +59,15 @@ class TokenEventTest {
         assertMessage("text", () -> TokenEvent.token("r", 1, 5, "x".repeat(ProtocolLimits.MAX_TEXT_CHARS + 1), PipelineStage.DECODE));
         assertMessage("completionTokens", () -> new Usage(1, -1));
         assertMessage("error code", () -> new ErrorInfo("", "m"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void prefillReportOnlyOnPrefillEvents() throws Exception {
+        TokenEvent first = TokenEvent.token("r", 0, 5, "a", PipelineStage.PREFILL).withPrefill(new PrefillReport("flexprefill", 0.25));
+        byte[] json = new TokenEventSerializer().serialize("llm.tokens", first);
+        assertEquals(first, new TokenEventDeserializer().deserialize("llm.tokens", json));
+        assertMessage("only a prefill event", () -> TokenEvent.token("r", 1, 5, "a", PipelineStage.DECODE)
+                .withPrefill(new PrefillReport("dense", 1.0)));
+        assertMessage("density must be in", () -> new PrefillReport("dense", 1.5));
     }
 }
