@@ -114,6 +114,15 @@ public final class BlockSelection {
         return causal * heads;
     }
 
+    /** The causal pairs of a call over positions {@code startPos .. positions - 1}, without building a selection. */
+    public static long causalPairs(int blockSize, int keyBlockSize, int heads, int startPos, int positions) {
+        long causal = 0;
+        for (int qb = startPos / blockSize; qb <= (positions - 1) / blockSize; qb++) {
+            causal += (qb * (long) blockSize + blockSize - 1) / keyBlockSize + 1;
+        }
+        return causal * heads;
+    }
+
     private int index(int head, int queryBlock) {
         int local = queryBlock - firstQueryBlock;
         if (head < 0 || head >= heads || local < 0 || local >= queryBlocks) {

@@ -4,7 +4,6 @@ import io.llmpipe.engine.tensor.Parallel;
 import io.llmpipe.engine.tensor.VectorMath;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * DHSA, dynamic hierarchical sparse attention (Xiong et al., 2025; see ALGORITHMS.md): the keys are cut
@@ -41,8 +40,7 @@ public final class DhsaAttention implements Attention {
     private final Parameters params;
     private final ChunkBoundaries boundaries;
     private final BlockSparseKernel kernel;
-    private final LongAdder selectedPairs = new LongAdder();
-    private final LongAdder causalPairs = new LongAdder();
+    private final DensityMeter meter = new DensityMeter();
 
     public DhsaAttention(Parameters params) {
         this(params, ChunkBoundaries.similarityDrops(4, 8), BlockSparseKernel.CPU);
@@ -56,8 +54,7 @@ public final class DhsaAttention implements Attention {
 
     /** Selected over causal (query block, key block) pairs of every call so far; 1 when all ran dense. */
     public double density() {
-        long causal = causalPairs.sum();
-        return causal == 0 ? 1.0 : (double) selectedPairs.sum() / causal;
+        return meter.density();
     }
 
     @Override
@@ -66,15 +63,11 @@ public final class DhsaAttention implements Attention {
         int positions = startPos + n;
         if (n < params.queryBlock() || positions <= params.budget() + params.recent() + params.queryBlock()) {
             DenseAttention.INSTANCE.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
-            BlockSelection all = BlockSelection.full(params.queryBlock(), 1, startPos / params.queryBlock(),
-                    (positions - 1) / params.queryBlock() - startPos / params.queryBlock() + 1);
-            selectedPairs.add(all.causalPairs());
-            causalPairs.add(all.causalPairs());
+            meter.dense(params.queryBlock(), params.keyBlock(), shape.heads(), startPos, positions);
             return;
         }
         BlockSelection selection = select(shape, q, qOffset, n, startPos, keys);
-        selectedPairs.add(selection.selectedPairs());
-        causalPairs.add(selection.causalPairs());
+        meter.sparse(selection);
         kernel.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, selection);
     }
 

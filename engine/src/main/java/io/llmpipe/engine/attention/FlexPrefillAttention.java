@@ -37,8 +37,7 @@ public final class FlexPrefillAttention implements Attention {
 
     private final Parameters params;
     private final BlockSparseKernel kernel;
-    private final LongAdder selectedPairs = new LongAdder();
-    private final LongAdder causalPairs = new LongAdder();
+    private final DensityMeter meter = new DensityMeter();
     private final LongAdder queryAwareHeads = new LongAdder();
     private final LongAdder heads = new LongAdder();
 
@@ -58,8 +57,7 @@ public final class FlexPrefillAttention implements Attention {
 
     /** Selected over causal (query block, key block) pairs of every call so far; 1 when all ran dense. */
     public double density() {
-        long causal = causalPairs.sum();
-        return causal == 0 ? 1.0 : (double) selectedPairs.sum() / causal;
+        return meter.density();
     }
 
     /** Fraction of head selections that were query-aware (the rest vertical-slash). */
@@ -75,15 +73,11 @@ public final class FlexPrefillAttention implements Attention {
         int block = params.blockSize();
         if (n < block || positions <= Math.max(2 * block, params.minBudget())) {
             DenseAttention.INSTANCE.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
-            long qBlocks = (positions - 1) / block - startPos / block + 1;
-            long pairs = qBlocks * ((startPos / block + (positions - 1) / block) + 2) / 2 * shape.heads();
-            selectedPairs.add(pairs);
-            causalPairs.add(pairs);
+            meter.dense(block, block, shape.heads(), startPos, positions);
             return;
         }
         BlockSelection selection = select(shape, q, qOffset, n, startPos, keys, parallel);
-        causalPairs.add(selection.causalPairs());
-        selectedPairs.add(selection.selectedPairs());
+        meter.sparse(selection);
         kernel.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, selection);
     }
 

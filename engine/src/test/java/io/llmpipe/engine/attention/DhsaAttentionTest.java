@@ -39,13 +39,7 @@ class DhsaAttentionTest {
             DenseAttention.INSTANCE.attend(SHAPE, t.q(), 0, N, 0, t.k(), t.v(), dense, 0, p);
             dhsa.attend(SHAPE, t.q(), 0, N, 0, t.k(), t.v(), sparse, 0, p);
         }
-        double err = 0;
-        double norm = 0;
-        for (int i = 0; i < dense.length; i++) {
-            err += (dense[i] - sparse[i]) * (double) (dense[i] - sparse[i]);
-            norm += dense[i] * (double) dense[i];
-        }
-        double relErr = Math.sqrt(err / norm);
+        double relErr = FlexPrefillAttentionTest.relativeError(sparse, dense);
         System.out.printf("dhsa planted: density %.3f, relative error %.4f%n", s.density(), relErr);
         assertTrue(s.density() <= 0.6, "density " + s.density());
         assertTrue(relErr <= 0.15, "relative error " + relErr);

@@ -94,13 +94,7 @@ class FlexPrefillAttentionTest {
             }
         }
         double meanRecall = total / rows;
-        double err = 0;
-        double norm = 0;
-        for (int i = 0; i < dense.length; i++) {
-            err += (dense[i] - sparse[i]) * (double) (dense[i] - sparse[i]);
-            norm += dense[i] * (double) dense[i];
-        }
-        double relErr = Math.sqrt(err / norm);
+        double relErr = relativeError(sparse, dense);
         System.out.printf("flexprefill planted: density %.3f, mean recall %.4f, relative error %.4f, query-aware %.2f%n",
                 s.density(), meanRecall, relErr, flex.queryAwareFraction());
         assertTrue(meanRecall >= 0.85, "mean recall " + meanRecall);
@@ -128,5 +122,16 @@ class FlexPrefillAttentionTest {
     void jensenShannonDivergence() {
         assertEquals(0, FlexPrefillAttention.jsd(new double[]{0.2, 0.8}, new double[]{0.2, 0.8}), 1e-12);
         assertEquals(Math.log(2), FlexPrefillAttention.jsd(new double[]{1, 0}, new double[]{0, 1}), 1e-12);
+    }
+
+    /** Relative Frobenius error of {@code a} against {@code reference}. */
+    static double relativeError(float[] a, float[] reference) {
+        double err = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            err += (a[i] - reference[i]) * (double) (a[i] - reference[i]);
+            norm += reference[i] * (double) reference[i];
+        }
+        return Math.sqrt(err / norm);
     }
 }
