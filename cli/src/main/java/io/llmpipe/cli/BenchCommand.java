@@ -42,8 +42,23 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--decode-tokens", defaultValue = "32", description = "Tokens for decode speed (default: ${DEFAULT-VALUE}).")
     int decodeTokens;
 
-    @Option(names = "--lengths", split = ",", description = "attention: prompt lengths (default: 4096,8192; the naive kernels take minutes beyond).")
+    @Option(names = "--lengths", split = ",", description = "attention: prompt lengths (default: 4096,8192,16384,32768,65536).")
     int[] lengths;
+
+    @Option(names = "--head-dims", split = ",", defaultValue = "64,128", description = "attention: head sizes (default: ${DEFAULT-VALUE}).")
+    int[] headDims;
+
+    @Option(names = "--backends", split = ",", defaultValue = "cpu,opencl", description = "attention: backends (default: ${DEFAULT-VALUE}).")
+    java.util.List<String> backends;
+
+    @Option(names = "--gamma", description = "attention: FlexPrefill's gamma (default: the product default).")
+    Double gamma;
+
+    @Option(names = "--tau", description = "attention: FlexPrefill's tau (default: the product default).")
+    Double tau;
+
+    @Option(names = "--dhsa-budget", description = "attention: DHSA's token budget per query block (default: the product default).")
+    Integer dhsaBudget;
 
     @Option(names = "--requests", defaultValue = "100", description = "pipeline: requests per latency measurement (default: ${DEFAULT-VALUE}).")
     int requests;
@@ -75,7 +90,8 @@ final class BenchCommand implements Callable<Integer> {
                     Path.of(System.getProperty("llmpipe.project.dir", ".")).toAbsolutePath().normalize(), shared.resolve("models").normalize(),
                     out.normalize(), quick, requests, streams), log).run();
             case "attention" -> new io.llmpipe.cli.bench.AttentionBench(new io.llmpipe.cli.bench.AttentionBench.Options(
-                    lengths != null ? lengths : new int[]{4096, 8192}, 32, 8, 64, true), log).run();
+                    lengths != null ? lengths : new int[]{4096, 8192, 16384, 32768, 65536}, 32, 8, headDims,
+                    backends, gamma, tau, dhsaBudget), log).run();
             default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite + "' (known: engine, pipeline, attention)");
         };
         report.print(stdout);

@@ -15,18 +15,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
+import io.llmpipe.cli.bench.StructuredAttentionInputs.Inputs;
 
 /**
  * {@code pipeline bench attention}: dense versus FlexPrefill versus DHSA prefill attention over one
  * whole prompt, per backend, on inputs with attention structure planted the way LLM heads show it
  * (an attention sink, local windows from a RoPE-like position code, vertical stripes, a needle the
- * last queries seek). Each sparse row reports its density and its recall: the share of the true
- * attention mass (float64, on 32 sampled query rows x 4 heads) inside the blocks it computed.
+ * last queries seek, content segments; {@link StructuredAttentionInputs}). Each sparse row reports
+ * its density and its recall: the share of the true attention mass (float64, on 32 sampled query
+ * rows x one head per KV group) inside the blocks it computed. Dense runs the kernel's dense path.
  */
 public final class AttentionBench {
 
-    public record Options(int[] lengths, int heads, int kvHeads, int headDim, boolean opencl) {
+    /**
+     * @param gamma      FlexPrefill's γ, or null for the product default
+     * @param tau        FlexPrefill's τ, or null for the product default
+     * @param dhsaBudget DHSA's token budget, or null for the product default
+     */
+    public record Options(int[] lengths, int heads, int kvHeads, int[] headDims, List<String> backends,
+                          Double gamma, Double tau, Integer dhsaBudget) {
     }
 
     private final Options options;
@@ -37,33 +44,42 @@ public final class AttentionBench {
         this.log = log;
     }
 
-    record Inputs(float[] q, float[] k, float[] v) {
-    }
-
     public BenchReport run() throws Exception {
         BenchReport report = new BenchReport("attention");
-        AttentionShape shape = new AttentionShape(options.heads(), options.kvHeads(), options.headDim());
         Map<String, BlockSparseKernel> backends = new LinkedHashMap<>();
-        backends.put("cpu", BlockSparseKernel.CPU);
-        Optional<OpenClDevice> device = options.opencl() ? OpenClDevice.open(OpenClDevice.Preference.GPU_FIRST) : Optional.empty();
+        if (options.backends().contains("cpu")) {
+            backends.put("cpu (" + Parallel.defaultThreads() + " threads)", BlockSparseKernel.CPU);
+        }
+        Optional<OpenClDevice> device = options.backends().contains("opencl")
+                ? OpenClDevice.open(OpenClDevice.Preference.GPU_FIRST) : Optional.empty();
+        if (options.backends().contains("opencl") && device.isEmpty()) {
+            log.println("[bench] no OpenCL device: OpenCL rows skipped");
+        }
         device.ifPresent(d -> backends.put("opencl (" + d.name() + ")", new OpenClBlockSparseAttention(d)));
         try (Parallel parallel = new Parallel(Parallel.defaultThreads())) {
-            // warm-up: JIT and the OpenCL program build
-            Inputs warm = planted(shape, 1024, 1);
-            for (BlockSparseKernel kernel : backends.values()) {
-                measure(shape, warm, 1024, "flexprefill", kernel, parallel);
-            }
-            for (int n : options.lengths()) {
-                Inputs in = planted(shape, n, n);
-                for (var backend : backends.entrySet()) {
+            for (int headDim : options.headDims()) {
+                AttentionShape shape = new AttentionShape(options.heads(), options.kvHeads(), headDim);
+                Inputs warm = StructuredAttentionInputs.generate(shape, 2048, 1); // JIT and OpenCL program builds
+                for (BlockSparseKernel kernel : backends.values()) {
                     for (String mode : List.of("dense", "flexprefill", "dhsa")) {
-                        log.printf("[bench] %s %s %d tokens...%n", mode, backend.getKey(), n);
-                        log.flush();
-                        double[] r = measure(shape, in, n, mode, backend.getValue(), parallel);
-                        report.add(new BenchRow().put("mode", mode).put("backend", backend.getKey()).put("seq_len", n)
-                                .put("heads", shape.heads() + "/" + shape.kvHeads()).put("head_dim", shape.headSize())
-                                .put("millis", Math.round(r[0])).put("density", round(r[1])).put("recall", round(r[2])));
+                        measure(shape, warm, 2048, mode, kernel, parallel);
                     }
+                }
+                for (int n : options.lengths()) {
+                    Inputs in = StructuredAttentionInputs.generate(shape, n, n);
+                    for (var backend : backends.entrySet()) {
+                        for (String mode : List.of("dense", "flexprefill", "dhsa")) {
+                            log.printf("[bench] %s %s %d tokens, head dim %d...%n", mode, backend.getKey(), n, headDim);
+                            log.flush();
+                            Result r = measure(shape, in, n, mode, backend.getValue(), parallel);
+                            report.add(new BenchRow().put("mode", mode).put("backend", backend.getKey()).put("seq_len", n)
+                                    .put("heads", shape.heads() + "/" + shape.kvHeads()).put("head_dim", headDim)
+                                    .put("millis", Math.round(r.millis())).put("select_ms", Math.round(r.selectMillis()))
+                                    .put("density", round(r.density())).put("recall", round(r.recall()))
+                                    .put("alloc_mib", Math.round(r.allocatedBytes() / 1048576.0)));
+                        }
+                    }
+                    in = null;
                 }
             }
         } finally {
@@ -72,21 +88,53 @@ public final class AttentionBench {
         return report;
     }
 
-    /** {millis, density, recall} of one whole-prompt attention call (selection included). */
-    private double[] measure(AttentionShape shape, Inputs in, int n, String mode, BlockSparseKernel kernel, Parallel parallel) {
+    /** One whole-prompt attention call: total and selection time, density, recall, bytes allocated on the JVM heap. */
+    record Result(double millis, double selectMillis, double density, double recall, long allocatedBytes) {
+    }
+
+    private Result measure(AttentionShape shape, Inputs in, int n, String mode, BlockSparseKernel kernel, Parallel parallel) {
         float[] out = new float[n * shape.queryDim()];
+        System.gc();
+        long allocated0 = allocatedBytes();
         long t0 = System.nanoTime();
+        FlexPrefillAttention.Parameters flex = FlexPrefillAttention.Parameters.DEFAULT;
+        if (options.gamma() != null || options.tau() != null) {
+            flex = new FlexPrefillAttention.Parameters(flex.blockSize(), options.gamma() != null ? options.gamma() : flex.gamma(),
+                    options.tau() != null ? options.tau() : flex.tau(), flex.minBudget(), flex.maxBudget());
+        }
+        DhsaAttention.Parameters dhsa = DhsaAttention.Parameters.DEFAULT;
+        if (options.dhsaBudget() != null) {
+            dhsa = new DhsaAttention.Parameters(dhsa.queryBlock(), dhsa.keyBlock(), dhsa.averageChunk(), options.dhsaBudget(), dhsa.recent());
+        }
+        FlexPrefillAttention flexPrefill = new FlexPrefillAttention(flex);
+        DhsaAttention dhsaAttention = new DhsaAttention(dhsa, ChunkBoundaries.similarityDrops(4, 8), kernel);
+        // as the modes run: short prompts fall back to dense
         BlockSelection selection = switch (mode) {
-            case "dense" -> BlockSelection.full(128, shape.heads(), 0, (n - 1) / 128 + 1);
-            case "flexprefill" -> new FlexPrefillAttention(FlexPrefillAttention.Parameters.DEFAULT)
-                    .select(shape, in.q(), 0, n, 0, in.k(), parallel);
-            case "dhsa" -> new DhsaAttention(DhsaAttention.Parameters.DEFAULT, ChunkBoundaries.similarityDrops(4, 8), kernel)
-                    .select(shape, in.q(), 0, n, 0, in.k());
+            case "dense" -> null;
+            case "flexprefill" -> flexPrefill.runsDense(n, n) ? null : flexPrefill.select(shape, in.q(), 0, n, 0, in.k(), parallel);
+            case "dhsa" -> dhsaAttention.runsDense(n, n) ? null : dhsaAttention.select(shape, in.q(), 0, n, 0, in.k());
             default -> throw new IllegalArgumentException(mode);
         };
-        kernel.attend(shape, in.q(), 0, n, 0, in.k(), in.v(), out, 0, parallel, selection);
-        double millis = (System.nanoTime() - t0) / 1e6;
-        return new double[]{millis, selection.density(), recall(shape, in, n, selection)};
+        long t1 = System.nanoTime();
+        if (selection == null) {
+            kernel.attendDense(shape, in.q(), 0, n, 0, in.k(), in.v(), out, 0, parallel);
+        } else {
+            kernel.attend(shape, in.q(), 0, n, 0, in.k(), in.v(), out, 0, parallel, selection);
+        }
+        long t2 = System.nanoTime();
+        long allocated = allocatedBytes() - allocated0;
+        return new Result((t2 - t0) / 1e6, (t1 - t0) / 1e6, selection == null ? 1 : selection.density(),
+                selection == null ? 1 : recall(shape, in, n, selection), allocated);
+    }
+
+    /** Bytes allocated so far by every live thread (the pool's workers included). */
+    private static long allocatedBytes() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (long id : threads.getAllThreadIds()) {
+            total += Math.max(0, threads.getThreadAllocatedBytes(id));
+        }
+        return total;
     }
 
     private static double recall(AttentionShape shape, Inputs in, int n, BlockSelection s) {
@@ -94,54 +142,12 @@ public final class AttentionBench {
         int rows = 0;
         for (int sample = 0; sample < 32; sample++) {
             int i = n / 4 + (int) ((long) sample * (n - n / 4 - 1) / 31);
-            for (int h = 0; h < Math.min(4, shape.heads()); h++) {
+            for (int h = 0; h < shape.heads(); h += shape.kvMul()) { // one head per KV group: each group has its own pattern
                 total += ReferenceAttention.recall(shape, in.q(), i, 0, h, in.k(), s);
                 rows++;
             }
         }
         return total / rows;
-    }
-
-    /** Q/K/V with a sink, RoPE-like local windows, stripes every 512 keys, and a needle sought by the last 128 queries. */
-    static Inputs planted(AttentionShape shape, int n, long seed) {
-        Random r = new Random(seed);
-        int hs = shape.headSize();
-        float[] q = new float[n * shape.queryDim()];
-        float[] k = new float[n * shape.kvDim()];
-        float[] v = new float[n * shape.kvDim()];
-        int needle = n / 3;
-        for (int p = 0; p < n; p++) {
-            for (int kh = 0; kh < shape.kvHeads(); kh++) {
-                int o = p * shape.kvDim() + kh * hs;
-                for (int d = 0; d < hs; d++) {
-                    k[o + d] = (float) (0.5 * r.nextGaussian());
-                    v[o + d] = (float) r.nextGaussian();
-                }
-                code(k, o, p, 2f);
-                k[o + 16] += p == 0 ? 8f : 0f;
-                k[o + 17] += p == needle ? 8f : 0f;
-                k[o + 18] += p % 512 == 100 ? 4f : 0f;
-            }
-            for (int h = 0; h < shape.heads(); h++) {
-                int o = p * shape.queryDim() + h * hs;
-                for (int d = 0; d < hs; d++) {
-                    q[o + d] = (float) (0.3 * r.nextGaussian());
-                }
-                code(q, o, p, 2f);
-                q[o + 16] += 8f;
-                q[o + 17] += p >= n - 128 ? 8f : 0f;
-                q[o + 18] += 4f;
-            }
-        }
-        return new Inputs(q, k, v);
-    }
-
-    private static void code(float[] x, int o, int p, float amplitude) {
-        for (int j = 0; j < 8; j++) {
-            double w = 2 * Math.PI / (6.0 * Math.pow(1.7, j));
-            x[o + 2 * j] += (float) (amplitude * Math.cos(p * w));
-            x[o + 2 * j + 1] += (float) (amplitude * Math.sin(p * w));
-        }
     }
 
     private static double round(double v) {

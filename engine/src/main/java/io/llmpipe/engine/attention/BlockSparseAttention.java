@@ -6,10 +6,13 @@ import io.llmpipe.engine.tensor.VectorMath;
 /**
  * Causal attention restricted to a {@link BlockSelection}: each query row attends to the keys of its
  * query block's selected key blocks only (and, in its own block, to keys at or before it). The one
- * kernel every sparse mode runs; with {@link BlockSelection#full} it computes exactly what
- * {@link DenseAttention} does, in the same order.
+ * kernel every sparse mode runs; with {@link BlockSelection#full} of 128-position blocks it computes
+ * exactly what {@link DenseAttention} does, in the same order. Prompts run {@link TiledAttention};
+ * a few rows, or head sizes it does not tile, run row at a time here.
  */
 public final class BlockSparseAttention {
+    /** Fewer query rows than this (decode steps) run row at a time: a tile would be mostly padding. */
+    static final int TILED_MIN_ROWS = 8;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<int[]> POSITIONS = ThreadLocal.withInitial(() -> new int[0]);
 
@@ -20,6 +23,11 @@ public final class BlockSparseAttention {
     public static void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos,
                               float[] keys, float[] values, float[] out, int outOffset, Parallel parallel,
                               BlockSelection selection) {
+        if (n >= TILED_MIN_ROWS && TiledAttention.supports(shape.headSize())) {
+            TiledAttention.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel,
+                    selection, selection.blockSize(), selection.keyBlockSize());
+            return;
+        }
         int heads = shape.heads();
         int hs = shape.headSize();
         int qDim = shape.queryDim();

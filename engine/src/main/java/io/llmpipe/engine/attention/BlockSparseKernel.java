@@ -3,12 +3,32 @@ package io.llmpipe.engine.attention;
 import io.llmpipe.engine.tensor.Parallel;
 
 /** Runs attention over a {@link BlockSelection}: on the CPU ({@link #CPU}) or on an OpenCL device. */
-@FunctionalInterface
 public interface BlockSparseKernel {
 
-    /** The Vector API kernel, {@link BlockSparseAttention}. */
-    BlockSparseKernel CPU = BlockSparseAttention::attend;
+    /** The Vector API kernels: {@link BlockSparseAttention}, and {@link DenseAttention} for dense. */
+    BlockSparseKernel CPU = new BlockSparseKernel() {
+        @Override
+        public void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys, float[] values,
+                           float[] out, int outOffset, Parallel parallel, BlockSelection selection) {
+            BlockSparseAttention.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, selection);
+        }
+
+        @Override
+        public void attendDense(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
+                                float[] values, float[] out, int outOffset, Parallel parallel) {
+            DenseAttention.INSTANCE.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
+        }
+    };
 
     void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys, float[] values,
                 float[] out, int outOffset, Parallel parallel, BlockSelection selection);
+
+    /** Dense causal attention on this backend: every causal block of {@link DenseAttention#BLOCK} positions. */
+    default void attendDense(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
+                             float[] values, float[] out, int outOffset, Parallel parallel) {
+        int block = DenseAttention.BLOCK;
+        BlockSelection all = BlockSelection.full(block, shape.heads(), startPos / block,
+                (startPos + n - 1) / block - startPos / block + 1);
+        attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, all);
+    }
 }

@@ -5,15 +5,23 @@ import io.llmpipe.engine.tensor.VectorMath;
 
 /**
  * Exact causal attention: for every query row and head, softmax over all earlier keys, then the
- * weighted sum of values. The reference every other mode is measured against.
+ * weighted sum of values. The reference every other mode is measured against. Prompts run
+ * {@link TiledAttention} (online softmax over 128-position blocks); decode steps run row at a time.
  */
 public final class DenseAttention implements Attention {
     public static final DenseAttention INSTANCE = new DenseAttention();
+    /** Query and key block of the tiled path. */
+    public static final int BLOCK = 128;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
 
     @Override
     public void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos,
                        float[] keys, float[] values, float[] out, int outOffset, Parallel parallel) {
+        if (n >= BlockSparseAttention.TILED_MIN_ROWS && TiledAttention.supports(shape.headSize())) {
+            TiledAttention.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel,
+                    null, BLOCK, BLOCK);
+            return;
+        }
         int heads = shape.heads();
         int hs = shape.headSize();
         int qDim = shape.queryDim();

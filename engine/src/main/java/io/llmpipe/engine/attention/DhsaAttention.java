@@ -61,7 +61,7 @@ public final class DhsaAttention implements Attention {
     public void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos,
                        float[] keys, float[] values, float[] out, int outOffset, Parallel parallel) {
         int positions = startPos + n;
-        if (n < params.queryBlock() || positions <= params.budget() + params.recent() + params.queryBlock()) {
+        if (runsDense(n, positions)) {
             DenseAttention.INSTANCE.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
             meter.dense(params.queryBlock(), params.keyBlock(), shape.heads(), startPos, positions);
             return;
@@ -69,6 +69,11 @@ public final class DhsaAttention implements Attention {
         BlockSelection selection = select(shape, q, qOffset, n, startPos, keys);
         meter.sparse(selection);
         kernel.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, selection);
+    }
+
+    /** Whether a call of {@code n} query rows over {@code positions} keys runs dense: the budget covers it all. */
+    public boolean runsDense(int n, int positions) {
+        return n < params.queryBlock() || positions <= params.budget() + params.recent() + params.queryBlock();
     }
 
     /** The layer's mask for the call's queries, the same for every head. */

@@ -71,7 +71,7 @@ public final class FlexPrefillAttention implements Attention {
                        float[] keys, float[] values, float[] out, int outOffset, Parallel parallel) {
         int positions = startPos + n;
         int block = params.blockSize();
-        if (n < block || positions <= Math.max(2 * block, params.minBudget())) {
+        if (runsDense(n, positions)) {
             DenseAttention.INSTANCE.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
             meter.dense(block, block, shape.heads(), startPos, positions);
             return;
@@ -79,6 +79,12 @@ public final class FlexPrefillAttention implements Attention {
         BlockSelection selection = select(shape, q, qOffset, n, startPos, keys, parallel);
         meter.sparse(selection);
         kernel.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, selection);
+    }
+
+    /** Whether a call of {@code n} query rows over {@code positions} keys runs dense: too short for sparse to pay. */
+    public boolean runsDense(int n, int positions) {
+        int block = params.blockSize();
+        return n < block || positions <= Math.max(2 * block, params.minBudget());
     }
 
     /** The block selection for the call's queries, one head per task. */
@@ -89,58 +95,39 @@ public final class FlexPrefillAttention implements Attention {
         int firstQb = startPos / block;
         int lastQb = (positions - 1) / block;
         BlockSelection selection = new BlockSelection(block, shape.heads(), firstQb, lastQb - firstQb + 1);
+        // keys transposed once for every head's estimate, as the tiled kernel reads them
+        int stride = TiledAttention.paddedPositions(positions, TiledAttention.keyTile(1));
+        float[] keysT = TiledAttention.supports(shape.headSize())
+                ? TiledAttention.transposeKeys(shape, keys, positions, stride, parallel) : null;
         parallel.forChunks(shape.heads(), 1, (start, end) -> {
             for (int h = start; h < end; h++) {
-                selectHead(shape, q, qOffset, n, startPos, keys, h, selection);
+                selectHead(shape, q, qOffset, n, startPos, keys, keysT, stride, h, selection);
             }
         });
         return selection;
     }
 
-    private void selectHead(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys, int h,
-                            BlockSelection selection) {
+    private void selectHead(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
+                            float[] keysT, int stride, int h, BlockSelection selection) {
         int block = params.blockSize();
         int hs = shape.headSize();
-        int qDim = shape.queryDim();
-        int kvDim = shape.kvDim();
         int kvo = (h / shape.kvMul()) * hs;
         int positions = startPos + n;
         int keyBlocks = (positions - 1) / block + 1;
         float scale = (float) (1.0 / Math.sqrt(hs));
 
         // 1-2. the last query block's true attention: vertical (per key) and slash (per diagonal offset) mass
-        int firstRow = Math.max(0, n - block);
-        int rows = n - firstRow;
         double[] vertical = new double[positions];
         double[] slash = new double[positions];
-        float[] scores = new float[positions];
         float[] qMean = new float[hs];
-        for (int r = firstRow; r < n; r++) {
-            int pos = startPos + r;
-            int qo = qOffset + r * qDim + h * hs;
-            VectorMath.axpy(1f / rows, q, qo, qMean, 0, hs);
-            float max = Float.NEGATIVE_INFINITY;
-            for (int k = 0; k <= pos; k++) {
-                scores[k] = VectorMath.dot(q, qo, keys, k * kvDim + kvo, hs) * scale;
-                max = Math.max(max, scores[k]);
-            }
-            double sum = 0;
-            for (int k = 0; k <= pos; k++) {
-                sum += Math.exp(scores[k] - max);
-            }
-            for (int k = 0; k <= pos; k++) {
-                double a = Math.exp(scores[k] - max) / sum / rows;
-                vertical[k] += a;
-                slash[pos - k] += a;
-            }
-        }
+        lastBlockMass(shape, q, qOffset, n, startPos, keys, keysT, stride, h, vertical, slash, qMean);
         double[] verticalPooled = new double[keyBlocks];
         for (int k = 0; k < positions; k++) {
             verticalPooled[k / block] += vertical[k];
         }
 
         // 3. the cheap block-level estimate: mean last query against average-pooled key blocks
-        float[][] keyPool = poolKeys(keys, kvDim, kvo, hs, positions, block);
+        float[][] keyPool = poolKeys(keys, shape.kvDim(), kvo, hs, positions, block);
         double[] cheap = new double[keyBlocks];
         for (int j = 0; j < keyBlocks; j++) {
             cheap[j] = VectorMath.dot(qMean, 0, keyPool[j], 0, hs) * scale;
@@ -158,14 +145,83 @@ public final class FlexPrefillAttention implements Attention {
     }
 
     /**
+     * The last query block's attention, averaged over its rows, summed per key ({@code vertical}) and per
+     * diagonal offset ({@code slash}); {@code qMean} gets the block's mean query. Four rows at a time
+     * against the transposed keys when the head size tiles, else one dot product per key.
+     */
+    private void lastBlockMass(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
+                               float[] keysT, int stride, int h, double[] vertical, double[] slash, float[] qMean) {
+        int hs = shape.headSize();
+        int qDim = shape.queryDim();
+        int kvDim = shape.kvDim();
+        int kvo = (h / shape.kvMul()) * hs;
+        int positions = startPos + n;
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        int firstRow = Math.max(0, n - params.blockSize());
+        int rows = n - firstRow;
+        int tile = TiledAttention.ROWS;
+        int width = TiledAttention.roundUp(positions, TiledAttention.keyTile(1));
+        float[] scores = new float[tile * width];
+        float[] qt = new float[tile * hs];
+        for (int r0 = firstRow; r0 < n; r0 += tile) {
+            for (int t = 0; t < tile; t++) {
+                int r = Math.min(r0 + t, n - 1);
+                int qo = qOffset + r * qDim + h * hs;
+                if (r0 + t < n) {
+                    VectorMath.axpy(1f / rows, q, qo, qMean, 0, hs);
+                }
+                if (keysT != null) {
+                    for (int d = 0; d < hs; d++) {
+                        qt[t * hs + d] = q[qo + d] * scale;
+                    }
+                } else {
+                    for (int k = 0; k <= startPos + r; k++) {
+                        scores[t * width + k] = VectorMath.dot(q, qo, keys, k * kvDim + kvo, hs) * scale;
+                    }
+                }
+            }
+            if (keysT != null) {
+                TiledAttention.scores(qt, 0, hs, keysT, (kvo / hs) * hs * stride, stride, width, scores);
+            }
+            for (int t = 0; t < tile && r0 + t < n; t++) {
+                int pos = startPos + r0 + t;
+                int so = t * width;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int k = 0; k <= pos; k++) {
+                    max = Math.max(max, scores[so + k]);
+                }
+                float sum = VectorMath.expSubtract(scores, so, pos + 1, max);
+                double w = 1.0 / sum / rows;
+                for (int k = 0; k <= pos; k++) {
+                    double a = scores[so + k] * w;
+                    vertical[k] += a;
+                    slash[pos - k] += a;
+                }
+            }
+        }
+    }
+
+    /**
      * 5. The fewest vertical and slash indices holding γ of their mass, as blocks per query block; the
      * block count is then clamped to the budgets, ranking blocks by their pooled vertical plus slash mass.
      */
     private void verticalSlash(double[] vertical, double[] slash, double[] verticalPooled, int startPos, int positions, int h,
                                BlockSelection selection) {
         int block = params.blockSize();
-        int[] columns = topMass(vertical, positions);
-        int[] diagonals = topMass(slash, positions);
+        // as key blocks: a column k is block k / B; a diagonal d lands, for every whole query block, on
+        // the blocks floor(d / B) and ceil(d / B) before it (a partial first or last block may need
+        // only one of them: a block more than needed, never less)
+        BitSet columnBlocks = new BitSet();
+        for (int k : topMass(vertical, positions)) {
+            columnBlocks.set(k / block);
+        }
+        BitSet diagonalOffsets = new BitSet();
+        for (int d : topMass(slash, positions)) {
+            diagonalOffsets.set(d / block);
+            diagonalOffsets.set((d + block - 1) / block);
+        }
+        int[] columnList = columnBlocks.stream().toArray();
+        int[] offsetList = diagonalOffsets.stream().toArray();
         double[] slashByBlockOffset = new double[verticalPooled.length + 1];
         for (int d = 0; d < positions; d++) {
             slashByBlockOffset[d / block] += slash[d];
@@ -173,21 +229,18 @@ public final class FlexPrefillAttention implements Attention {
         int minBlocks = (params.minBudget() + block - 1) / block;
         int maxBlocks = params.maxBudget() > 0 ? Math.max(2, params.maxBudget() / block) : Integer.MAX_VALUE;
         for (int qb = selection.firstQueryBlock(); qb < selection.firstQueryBlock() + selection.queryBlocks(); qb++) {
-            int qs = Math.max(qb * block, startPos);
-            int qe = Math.min(qb * block + block - 1, positions - 1);
             BitSet chosen = new BitSet(qb + 1);
-            for (int k : columns) {
-                if (k <= qe) {
-                    chosen.set(k / block);
+            for (int c : columnList) {
+                if (c > qb) {
+                    break;
                 }
+                chosen.set(c);
             }
-            for (int d : diagonals) {
-                int hi = qe - d;
-                if (hi < 0) {
-                    continue;
+            for (int o : offsetList) {
+                if (o > qb) {
+                    break;
                 }
-                int lo = Math.max(0, qs - d);
-                chosen.set(lo / block, hi / block + 1);
+                chosen.set(qb - o);
             }
             int row = qb;
             double[] score = new double[qb + 1];
@@ -203,6 +256,10 @@ public final class FlexPrefillAttention implements Attention {
     private static void clamp(BitSet chosen, double[] score, int diagonal, int min, int max) {
         chosen.set(0);
         chosen.set(diagonal);
+        int count = chosen.cardinality();
+        if (count >= min && count <= max) {
+            return;
+        }
         Integer[] order = new Integer[diagonal + 1];
         for (int j = 0; j <= diagonal; j++) {
             order[j] = j;
@@ -221,22 +278,42 @@ public final class FlexPrefillAttention implements Attention {
 
     /** Indices of the largest entries whose sum reaches γ of the total. */
     private int[] topMass(double[] mass, int length) {
-        Integer[] order = new Integer[length];
         double total = 0;
         for (int i = 0; i < length; i++) {
-            order[i] = i;
             total += mass[i];
         }
-        Arrays.sort(order, (a, b) -> Double.compare(mass[b], mass[a]));
-        double target = params.gamma() * total;
+        return largestReaching(mass, length, params.gamma() * total);
+    }
+
+    /**
+     * Indices (ascending) of the fewest largest entries whose sum reaches {@code target}. A primitive
+     * sort finds the cut value; ties at the cut are taken in index order.
+     */
+    static int[] largestReaching(double[] values, int length, double target) {
+        double[] sorted = Arrays.copyOf(values, length);
+        Arrays.sort(sorted);
         double cum = 0;
-        int count = 0;
-        while (count < length && cum < target) {
-            cum += mass[order[count++]];
+        int i = length - 1;
+        while (i >= 0 && cum < target) {
+            cum += sorted[i--];
+        }
+        int count = length - 1 - i;
+        if (count == 0) {
+            return new int[0];
+        }
+        double cut = sorted[i + 1];
+        int ties = count;
+        for (int j = i + 1; j < length; j++) {
+            if (sorted[j] > cut) {
+                ties--;
+            }
         }
         int[] out = new int[count];
-        for (int i = 0; i < count; i++) {
-            out[i] = order[i];
+        int o = 0;
+        for (int j = 0; j < length && o < count; j++) {
+            if (values[j] > cut || (values[j] == cut && ties-- > 0)) {
+                out[o++] = j;
+            }
         }
         return out;
     }
@@ -268,33 +345,26 @@ public final class FlexPrefillAttention implements Attention {
             softmaxInPlace(probs[b], qb + 1);
             pairs += qb + 1;
         }
-        long[] order = new long[pairs];
         double[] flat = new double[pairs];
+        int[] rowOf = new int[pairs];
         int p = 0;
         for (int b = 0; b < count; b++) {
-            for (int j = 0; j < probs[b].length; j++) {
-                flat[p] = probs[b][j];
-                order[p] = ((long) b << 32) | j;
-                p++;
-            }
+            System.arraycopy(probs[b], 0, flat, p, probs[b].length);
+            Arrays.fill(rowOf, p, p + probs[b].length, b);
+            p += probs[b].length;
         }
-        Integer[] idx = new Integer[pairs];
-        for (int i = 0; i < pairs; i++) {
-            idx[i] = i;
-        }
-        Arrays.sort(idx, (a, c) -> Double.compare(flat[c], flat[a]));
+        // the minimal vertical-slash set: the sink and the min-budget window before the diagonal
+        int window = Math.max(1, (params.minBudget() + block - 1) / block);
         BitSet[] chosen = new BitSet[count];
-        for (int b = 0; b < count; b++) {
+        int[] rowStart = new int[count];
+        for (int b = 0, start = 0; b < count; start += probs[b].length, b++) {
+            rowStart[b] = start;
             chosen[b] = new BitSet();
             chosen[b].set(0);
-            chosen[b].set(first + b);
+            chosen[b].set(Math.max(0, first + b - window + 1), first + b + 1);
         }
-        double target = params.gamma() * count;
-        double cum = 0;
-        for (int i = 0; i < pairs && cum < target; i++) {
-            long o = order[idx[i]];
-            chosen[(int) (o >>> 32)].set((int) o);
-            cum += flat[idx[i]];
+        for (int i : largestReaching(flat, pairs, params.gamma() * count)) {
+            chosen[rowOf[i]].set(i - rowStart[rowOf[i]]);
         }
         for (int b = 0; b < count; b++) {
             selection.set(h, first + b, chosen[b].stream().toArray());

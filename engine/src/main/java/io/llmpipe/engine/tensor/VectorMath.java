@@ -55,6 +55,26 @@ public final class VectorMath {
         }
     }
 
+    /** {@code x[offset + i] = exp(x[offset + i] - max)} for {@code i < n}; returns their sum. */
+    public static float expSubtract(float[] x, int offset, int n, float max) {
+        int step = F.length();
+        int upper = n - n % step;
+        FloatVector vm = FloatVector.broadcast(F, max);
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i < upper; i += step) {
+            FloatVector e = FloatVector.fromArray(F, x, offset + i).sub(vm).lanewise(VectorOperators.EXP);
+            e.intoArray(x, offset + i);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            x[offset + i] = (float) Math.exp(x[offset + i] - max);
+            sum += x[offset + i];
+        }
+        return sum;
+    }
+
     public static float sumOfSquares(float[] x, int offset, int n) {
         return dot(x, offset, x, offset, n);
     }
