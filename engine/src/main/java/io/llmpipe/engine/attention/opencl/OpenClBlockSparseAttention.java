@@ -10,16 +10,30 @@ import org.lwjgl.system.MemoryStack;
 
 /**
  * {@link io.llmpipe.engine.attention.BlockSparseAttention} on an OpenCL device: the same selection,
- * the same result within float rounding (the kernel uses an online softmax).
+ * the same result within float rounding. Work-groups and local-memory tiles are sized from the
+ * device's limits ({@code block_sparse_attention.cl}).
  */
 public final class OpenClBlockSparseAttention implements io.llmpipe.engine.attention.BlockSparseKernel {
     private static final String SOURCE = "/io/llmpipe/engine/attention/opencl/block_sparse_attention.cl";
     static final int MAX_HEAD_SIZE = 256;
 
+    static final int MAX_TILE = 64;
+
     private final OpenClDevice device;
 
     public OpenClBlockSparseAttention(OpenClDevice device) {
         this.device = device;
+    }
+
+    /** Query rows per work-group: a query block's worth, at most 128 and what the device allows. */
+    int workGroupRows(int blockSize) {
+        return (int) Math.max(1, Math.min(Math.min(blockSize, 128), device.maxWorkGroupSize()));
+    }
+
+    /** Keys per local-memory tile: up to 64, key and value tiles within half the device's local memory. */
+    int tileKeys(int headSize) {
+        long fit = device.localMemSize() / 2 / (2L * headSize * Float.BYTES);
+        return (int) Math.max(1, Math.min(MAX_TILE, fit));
     }
 
     @Override
@@ -93,12 +107,16 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
             clSetKernelArg1i(kernel, 13, selection.firstQueryBlock());
             clSetKernelArg1i(kernel, 14, qBlocks);
             clSetKernelArg1f(kernel, 15, (float) (1.0 / Math.sqrt(shape.headSize())));
-            long local = Math.min(64, device.maxWorkGroupSize());
-            long global = ((long) n * heads + local - 1) / local * local;
-            PointerBuffer globalSize = stack.mallocPointer(1).put(0, global);
-            PointerBuffer localSize = stack.mallocPointer(1).put(0, local);
+            int groupRows = workGroupRows(selection.blockSize());
+            int tileKeys = tileKeys(shape.headSize());
+            clSetKernelArg1i(kernel, 16, tileKeys);
+            clSetKernelArg(kernel, 17, (long) tileKeys * shape.headSize() * Float.BYTES);
+            clSetKernelArg(kernel, 18, (long) tileKeys * shape.headSize() * Float.BYTES);
+            int parts = (selection.blockSize() + groupRows - 1) / groupRows;
+            PointerBuffer globalSize = stack.mallocPointer(2).put(0, (long) qBlocks * parts * groupRows).put(1, heads);
+            PointerBuffer localSize = stack.mallocPointer(2).put(0, groupRows).put(1, 1);
             synchronized (device) {
-                OpenClDevice.check(clEnqueueNDRangeKernel(device.queue(), kernel, 1, null, globalSize, localSize, null, null),
+                OpenClDevice.check(clEnqueueNDRangeKernel(device.queue(), kernel, 2, null, globalSize, localSize, null, null),
                         "clEnqueueNDRangeKernel(block_sparse_attention)");
                 OpenClDevice.check(clEnqueueReadBuffer(device.queue(), buffers[5], true, 0, result, null, null), "clEnqueueReadBuffer");
             }

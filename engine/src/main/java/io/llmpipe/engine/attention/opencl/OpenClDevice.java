@@ -34,14 +34,16 @@ public final class OpenClDevice implements AutoCloseable {
     private final long queue;
     private final String name;
     private final long maxWorkGroupSize;
+    private final long localMemSize;
     private final ConcurrentHashMap<String, Long> programs = new ConcurrentHashMap<>();
 
-    private OpenClDevice(long device, long context, long queue, String name, long maxWorkGroupSize) {
+    private OpenClDevice(long device, long context, long queue, String name, long maxWorkGroupSize, long localMemSize) {
         this.device = device;
         this.context = context;
         this.queue = queue;
         this.name = name;
         this.maxWorkGroupSize = maxWorkGroupSize;
+        this.localMemSize = localMemSize;
     }
 
     /** The preferred device, or empty (logged) when there is no usable OpenCL platform or device. */
@@ -94,9 +96,12 @@ public final class OpenClDevice implements AutoCloseable {
             check(err.get(0), "clCreateCommandQueue");
             PointerBuffer size = stack.mallocPointer(1);
             check(clGetDeviceInfo(device, CL_DEVICE_MAX_WORK_GROUP_SIZE, size, null), "clGetDeviceInfo(MAX_WORK_GROUP_SIZE)");
+            java.nio.LongBuffer local = stack.mallocLong(1);
+            check(clGetDeviceInfo(device, CL_DEVICE_LOCAL_MEM_SIZE, local, null), "clGetDeviceInfo(LOCAL_MEM_SIZE)");
             String name = deviceString(device, CL_DEVICE_NAME, stack);
-            LOG.info("OpenCL device: " + name);
-            return Optional.of(new OpenClDevice(device, context, queue, name, size.get(0)));
+            LOG.info("OpenCL device: " + name + " (work-groups up to " + size.get(0) + ", local memory "
+                    + local.get(0) / 1024 + " KiB)");
+            return Optional.of(new OpenClDevice(device, context, queue, name, size.get(0), local.get(0)));
         } catch (RuntimeException | LinkageError e) {
             LOG.info("OpenCL is not usable (" + e + "): attention runs on the CPU");
             return Optional.empty();
@@ -128,6 +133,11 @@ public final class OpenClDevice implements AutoCloseable {
     /** The device's largest work-group. */
     public long maxWorkGroupSize() {
         return maxWorkGroupSize;
+    }
+
+    /** Bytes of local memory one work-group may use. */
+    public long localMemSize() {
+        return localMemSize;
     }
 
     /** A new kernel from the program in resource {@code resource} (built once per device). Release it after use. */
