@@ -57,8 +57,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tau", description = "attention: FlexPrefill's tau (default: the product default).")
     Double tau;
 
-    @Option(names = "--dhsa-budget", description = "attention: DHSA's token budget per query block (default: the product default).")
-    Integer dhsaBudget;
+    @Option(names = "--dhsa-budget", description = "attention: DHSA's token budget per query block: a count, or a fraction"
+            + " of the prompt when below 1 (default: the product default).")
+    Double dhsaBudget;
 
     @Option(names = "--requests", defaultValue = "100", description = "pipeline: requests per latency measurement (default: ${DEFAULT-VALUE}).")
     int requests;

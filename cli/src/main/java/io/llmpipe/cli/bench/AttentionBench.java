@@ -30,10 +30,10 @@ public final class AttentionBench {
     /**
      * @param gamma      FlexPrefill's γ, or null for the product default
      * @param tau        FlexPrefill's τ, or null for the product default
-     * @param dhsaBudget DHSA's token budget, or null for the product default
+     * @param dhsaBudget DHSA's token budget (a fraction of the prompt when below 1), or null for the product default
      */
     public record Options(int[] lengths, int heads, int kvHeads, int[] headDims, List<String> backends,
-                          Double gamma, Double tau, Integer dhsaBudget) {
+                          Double gamma, Double tau, Double dhsaBudget) {
     }
 
     private final Options options;
@@ -104,9 +104,10 @@ public final class AttentionBench {
         }
         DhsaAttention.Parameters dhsa = DhsaAttention.Parameters.DEFAULT;
         if (options.dhsaBudget() != null) {
-            dhsa = new DhsaAttention.Parameters(dhsa.queryBlock(), dhsa.keyBlock(), dhsa.averageChunk(), options.dhsaBudget(), dhsa.recent());
+            int budget = (int) (options.dhsaBudget() < 1 ? options.dhsaBudget() * n : options.dhsaBudget());
+            dhsa = new DhsaAttention.Parameters(dhsa.queryBlock(), dhsa.keyBlock(), dhsa.averageChunk(), budget, dhsa.recent());
         }
-        FlexPrefillAttention flexPrefill = new FlexPrefillAttention(flex);
+        FlexPrefillAttention flexPrefill = new FlexPrefillAttention(flex, kernel);
         DhsaAttention dhsaAttention = new DhsaAttention(dhsa, ChunkBoundaries.similarityDrops(4, 8), kernel);
         // as the modes run: short prompts fall back to dense
         BlockSelection selection = switch (mode) {

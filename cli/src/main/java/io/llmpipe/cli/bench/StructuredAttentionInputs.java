@@ -107,12 +107,12 @@ final class StructuredAttentionInputs {
         return new Inputs(q, k, v);
     }
 
-    /** Each position's topic: segments of 256..2048 tokens, each of a random one of the topics. */
+    /** Each position's topic: segments of 1024..4096 tokens, each of a random one of the topics. */
     private static int[] segmentTopics(Random r, int n) {
         int[] topicOf = new int[n];
         int p = 0;
         while (p < n) {
-            int length = 256 + r.nextInt(1793);
+            int length = 1024 + r.nextInt(3073);
             int t = r.nextInt(TOPICS);
             for (int i = p; i < Math.min(n, p + length); i++) {
                 topicOf[i] = t;

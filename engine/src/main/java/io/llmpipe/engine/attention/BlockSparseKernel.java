@@ -23,6 +23,17 @@ public interface BlockSparseKernel {
     void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys, float[] values,
                 float[] out, int outOffset, Parallel parallel, BlockSelection selection);
 
+    /**
+     * FlexPrefill's estimate on this backend, every head in one pass: the attention of the call's last
+     * {@code rows} query rows, averaged over them, summed per key ({@code vertical[h][k]}) and per
+     * diagonal offset ({@code slash[h][pos - k]}), arrays of {@code startPos + n} allocated here.
+     * Returns false when the backend leaves it to the CPU (the CPU kernel does, head by head).
+     */
+    default boolean lastBlockMass(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
+                                  int rows, double[][] vertical, double[][] slash) {
+        return false;
+    }
+
     /** Dense causal attention on this backend: every causal block of {@link DenseAttention#BLOCK} positions. */
     default void attendDense(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
                              float[] values, float[] out, int outOffset, Parallel parallel) {

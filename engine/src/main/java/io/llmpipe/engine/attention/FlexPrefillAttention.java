@@ -45,7 +45,7 @@ public final class FlexPrefillAttention implements Attention {
         this(params, BlockSparseKernel.CPU);
     }
 
-    /** With the block-sparse attention running on {@code kernel} (the selection runs on the CPU). */
+    /** With the block-sparse attention, and the last-block estimate where the backend computes it, on {@code kernel}. */
     public FlexPrefillAttention(Parameters params, BlockSparseKernel kernel) {
         this.params = params;
         this.kernel = kernel;
@@ -95,32 +95,45 @@ public final class FlexPrefillAttention implements Attention {
         int firstQb = startPos / block;
         int lastQb = (positions - 1) / block;
         BlockSelection selection = new BlockSelection(block, shape.heads(), firstQb, lastQb - firstQb + 1);
-        // keys transposed once for every head's estimate, as the tiled kernel reads them
-        int stride = TiledAttention.paddedPositions(positions, TiledAttention.keyTile(1));
-        float[] keysT = TiledAttention.supports(shape.headSize())
-                ? TiledAttention.transposeKeys(shape, keys, positions, stride, parallel) : null;
-        parallel.forChunks(shape.heads(), 1, (start, end) -> {
+        // 1-2. the last query block's true attention, every head: vertical (per key) and slash (per
+        // diagonal offset) mass, on the attention's backend when it computes it (one pass for all heads)
+        int heads = shape.heads();
+        int rows = Math.min(n, block);
+        double[][] vertical = new double[heads][];
+        double[][] slash = new double[heads][];
+        if (!kernel.lastBlockMass(shape, q, qOffset, n, startPos, keys, rows, vertical, slash)) {
+            // keys transposed once for every head's estimate, as the tiled kernel reads them
+            int stride = TiledAttention.paddedPositions(positions, TiledAttention.keyTile(1));
+            float[] keysT = TiledAttention.supports(shape.headSize())
+                    ? TiledAttention.transposeKeys(shape, keys, positions, stride, parallel) : null;
+            parallel.forChunks(heads, 1, (start, end) -> {
+                for (int h = start; h < end; h++) {
+                    vertical[h] = new double[positions];
+                    slash[h] = new double[positions];
+                    lastBlockMass(shape, q, qOffset, n, startPos, keys, keysT, stride, h, vertical[h], slash[h]);
+                }
+            });
+        }
+        parallel.forChunks(heads, 1, (start, end) -> {
             for (int h = start; h < end; h++) {
-                selectHead(shape, q, qOffset, n, startPos, keys, keysT, stride, h, selection);
+                selectHead(shape, q, qOffset, n, startPos, keys, vertical[h], slash[h], h, selection);
             }
         });
         return selection;
     }
 
     private void selectHead(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
-                            float[] keysT, int stride, int h, BlockSelection selection) {
+                            double[] vertical, double[] slash, int h, BlockSelection selection) {
         int block = params.blockSize();
         int hs = shape.headSize();
         int kvo = (h / shape.kvMul()) * hs;
         int positions = startPos + n;
         int keyBlocks = (positions - 1) / block + 1;
         float scale = (float) (1.0 / Math.sqrt(hs));
-
-        // 1-2. the last query block's true attention: vertical (per key) and slash (per diagonal offset) mass
-        double[] vertical = new double[positions];
-        double[] slash = new double[positions];
         float[] qMean = new float[hs];
-        lastBlockMass(shape, q, qOffset, n, startPos, keys, keysT, stride, h, vertical, slash, qMean);
+        for (int r = Math.max(0, n - block); r < n; r++) {
+            VectorMath.axpy(1f / Math.min(n, block), q, qOffset + r * shape.queryDim() + h * hs, qMean, 0, hs);
+        }
         double[] verticalPooled = new double[keyBlocks];
         for (int k = 0; k < positions; k++) {
             verticalPooled[k / block] += vertical[k];
@@ -146,11 +159,11 @@ public final class FlexPrefillAttention implements Attention {
 
     /**
      * The last query block's attention, averaged over its rows, summed per key ({@code vertical}) and per
-     * diagonal offset ({@code slash}); {@code qMean} gets the block's mean query. Four rows at a time
-     * against the transposed keys when the head size tiles, else one dot product per key.
+     * diagonal offset ({@code slash}), for head {@code h} on the CPU. Four rows at a time against the
+     * transposed keys when the head size tiles, else one dot product per key.
      */
     private void lastBlockMass(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
-                               float[] keysT, int stride, int h, double[] vertical, double[] slash, float[] qMean) {
+                               float[] keysT, int stride, int h, double[] vertical, double[] slash) {
         int hs = shape.headSize();
         int qDim = shape.queryDim();
         int kvDim = shape.kvDim();
@@ -167,9 +180,6 @@ public final class FlexPrefillAttention implements Attention {
             for (int t = 0; t < tile; t++) {
                 int r = Math.min(r0 + t, n - 1);
                 int qo = qOffset + r * qDim + h * hs;
-                if (r0 + t < n) {
-                    VectorMath.axpy(1f / rows, q, qo, qMean, 0, hs);
-                }
                 if (keysT != null) {
                     for (int d = 0; d < hs; d++) {
                         qt[t * hs + d] = q[qo + d] * scale;

@@ -16,16 +16,16 @@ import org.junit.jupiter.api.Test;
  * the last query block, so it holds on average, not per row), the output is within 15% (relative
  * Frobenius) of dense, and at most half of the causal blocks are computed.
  */
-class FlexPrefillAttentionTest {
-    static final int N = 2048;
+public class FlexPrefillAttentionTest {
+    public static final int N = 2048;
     static final int BLOCK = 64;
     static final int NEEDLE = 700;
-    static final AttentionShape SHAPE = new AttentionShape(4, 2, 32);
+    public static final AttentionShape SHAPE = new AttentionShape(4, 2, 32);
 
-    record Planted(float[] q, float[] k, float[] v) {
+    public record Planted(float[] q, float[] k, float[] v) {
     }
 
-    static Planted planted(long seed) {
+    public static Planted planted(long seed) {
         Random r = new Random(seed);
         int hs = SHAPE.headSize();
         float[] q = new float[N * SHAPE.queryDim()];

@@ -105,3 +105,94 @@ __kernel void block_sparse_attention(
         }
     }
 }
+
+// FlexPrefill's estimate for every head in one pass: the attention of the call's last `rows` query
+// rows (q_last: [rows][heads * head_size], row r at position last_pos0 + r), averaged over the rows,
+// summed per key (vertical[h][k]) and per diagonal offset (slash[h][pos - k]). Three kernels so that
+// no work-item needs atomics: row statistics, then one work-item per key, then one per diagonal.
+
+// a . b over n floats, 16 at a time (one vector register on CPU drivers, plain loads on GPUs)
+inline float dot_row(__global const float* a, __global const float* b, const int n) {
+    float16 acc = (float16)(0.0f);
+    int d = 0;
+    for (; d + 16 <= n; d += 16) {
+        acc = fma(vload16(0, a + d), vload16(0, b + d), acc);
+    }
+    float8 h8 = acc.lo + acc.hi;
+    float4 h4 = h8.lo + h8.hi;
+    float s = h4.x + h4.y + h4.z + h4.w;
+    for (; d < n; d++) {
+        s += a[d] * b[d];
+    }
+    return s;
+}
+
+// stats[h][r] = (max, normaliser) of row r's scaled scores over its causal keys
+__kernel void last_block_stats(
+        __global const float* q_last, __global const float* keys, __global float* stats,
+        const int heads, const int kv_heads, const int head_size, const int rows, const int last_pos0, const float scale) {
+    const int r = get_global_id(0);
+    const int h = get_global_id(1);
+    if (r >= rows) {
+        return;
+    }
+    const int kv_dim = kv_heads * head_size;
+    const int kvo = (h / (heads / kv_heads)) * head_size;
+    __global const float* qr = q_last + r * heads * head_size + h * head_size;
+    float m = -INFINITY;
+    float l = 0.0f;
+    for (int k = 0; k <= last_pos0 + r; k++) {
+        const float s = dot_row(qr, keys + k * kv_dim + kvo, head_size) * scale;
+        if (s > m) {
+            l = l * exp(m - s) + 1.0f;
+            m = s;
+        } else {
+            l += exp(s - m);
+        }
+    }
+    stats[(h * rows + r) * 2] = m;
+    stats[(h * rows + r) * 2 + 1] = l;
+}
+
+// probability of key k for row r (given its statistics)
+inline float row_probability(__global const float* q_last, __global const float* keys, __global const float* stats,
+        const int heads, const int kv_heads, const int head_size, const int rows, const int h, const int r, const int k,
+        const float scale) {
+    const int kv_dim = kv_heads * head_size;
+    const int kvo = (h / (heads / kv_heads)) * head_size;
+    __global const float* qr = q_last + r * heads * head_size + h * head_size;
+    const float s = dot_row(qr, keys + k * kv_dim + kvo, head_size);
+    return exp(s * scale - stats[(h * rows + r) * 2]) / stats[(h * rows + r) * 2 + 1];
+}
+
+__kernel void last_block_vertical(
+        __global const float* q_last, __global const float* keys, __global const float* stats, __global float* vertical,
+        const int heads, const int kv_heads, const int head_size, const int rows, const int last_pos0, const int positions,
+        const float scale) {
+    const int k = get_global_id(0);
+    const int h = get_global_id(1);
+    if (k >= positions) {
+        return;
+    }
+    float sum = 0.0f;
+    for (int r = max(0, k - last_pos0); r < rows; r++) { // rows at or after key k
+        sum += row_probability(q_last, keys, stats, heads, kv_heads, head_size, rows, h, r, k, scale);
+    }
+    vertical[h * positions + k] = sum / rows;
+}
+
+__kernel void last_block_slash(
+        __global const float* q_last, __global const float* keys, __global const float* stats, __global float* slash,
+        const int heads, const int kv_heads, const int head_size, const int rows, const int last_pos0, const int positions,
+        const float scale) {
+    const int d = get_global_id(0);
+    const int h = get_global_id(1);
+    if (d >= positions) {
+        return;
+    }
+    float sum = 0.0f;
+    for (int r = max(0, d - last_pos0); r < rows; r++) { // rows whose key pos - d exists
+        sum += row_probability(q_last, keys, stats, heads, kv_heads, head_size, rows, h, r, last_pos0 + r - d, scale);
+    }
+    slash[h * positions + d] = sum / rows;
+}

@@ -112,4 +112,57 @@ class OpenClBlockSparseAttentionTest {
         double between = relativeError(gpu, cpu);
         assertTrue(between <= 1e-4, "OpenCL vs CPU " + between);
     }
+
+    @Test
+    void flexPrefillEstimateOnTheDeviceMatchesFloat64() {
+        assumeTrue(device != null, "no OpenCL platform here");
+        AttentionShape shape = new AttentionShape(4, 2, 64);
+        Random r = new Random(13);
+        int n = 700;
+        int start = 60; // a later chunk: the estimate's rows sit at positions start + n - rows ..
+        int positions = start + n;
+        int rows = 128;
+        float[] q = random(r, n * shape.queryDim());
+        float[] k = random(r, positions * shape.kvDim());
+        double[][] vertical = new double[shape.heads()][];
+        double[][] slash = new double[shape.heads()][];
+        assertTrue(new OpenClBlockSparseAttention(device).lastBlockMass(shape, q, 0, n, start, k, rows, vertical, slash));
+        for (int h = 0; h < shape.heads(); h++) {
+            double[] v = new double[positions];
+            double[] d = new double[positions];
+            for (int i = n - rows; i < n; i++) {
+                double[] p = ReferenceAttention.probabilities(shape, q, i, start, h, k);
+                for (int key = 0; key < p.length; key++) {
+                    v[key] += p[key] / rows;
+                    d[start + i - key] += p[key] / rows;
+                }
+            }
+            double ev = relativeError(toFloat(vertical[h]), v);
+            double es = relativeError(toFloat(slash[h]), d);
+            assertTrue(ev <= 1e-4 && es <= 1e-4, "head " + h + ": vertical " + ev + ", slash " + es);
+        }
+    }
+
+    @Test
+    void flexPrefillSelectsTheSameWithTheEstimateOnTheDevice() {
+        assumeTrue(device != null, "no OpenCL platform here");
+        var t = io.llmpipe.engine.attention.FlexPrefillAttentionTest.planted(11);
+        AttentionShape shape = io.llmpipe.engine.attention.FlexPrefillAttentionTest.SHAPE;
+        int n = io.llmpipe.engine.attention.FlexPrefillAttentionTest.N;
+        var params = new FlexPrefillAttention.Parameters(64, 0.9, 0.1, 128, 0);
+        try (Parallel p = new Parallel(2)) {
+            BlockSelection cpu = new FlexPrefillAttention(params).select(shape, t.q(), 0, n, 0, t.k(), p);
+            BlockSelection gpu = new FlexPrefillAttention(params, new OpenClBlockSparseAttention(device))
+                    .select(shape, t.q(), 0, n, 0, t.k(), p);
+            assertTrue(Math.abs(cpu.density() - gpu.density()) <= 0.01, "density CPU " + cpu.density() + " vs device " + gpu.density());
+        }
+    }
+
+    private static float[] toFloat(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
 }
