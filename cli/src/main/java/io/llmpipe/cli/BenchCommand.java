@@ -61,6 +61,16 @@ final class BenchCommand implements Callable<Integer> {
             + " of the prompt when below 1 (default: the product default).")
     Double dhsaBudget;
 
+    @Option(names = "--opencl-max-length", description = "attention: longest prompt for OpenCL rows (default: all on a GPU,"
+            + " 16384 on a CPU OpenCL driver, where the rows take minutes each beyond).")
+    Integer openclMaxLength;
+
+    @Option(names = "--model-tokens", defaultValue = "16384", description = "attention: whole-model prefill length, 0 for none (default: ${DEFAULT-VALUE}).")
+    int modelTokens;
+
+    @Option(names = "--model-layers", defaultValue = "2", description = "attention: layers of the 1B-shaped model for the whole-model rows (default: ${DEFAULT-VALUE} of 16).")
+    int modelLayers;
+
     @Option(names = "--requests", defaultValue = "100", description = "pipeline: requests per latency measurement (default: ${DEFAULT-VALUE}).")
     int requests;
 
@@ -92,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
                     out.normalize(), quick, requests, streams), log).run();
             case "attention" -> new io.llmpipe.cli.bench.AttentionBench(new io.llmpipe.cli.bench.AttentionBench.Options(
                     lengths != null ? lengths : new int[]{4096, 8192, 16384, 32768, 65536}, 32, 8, headDims,
-                    backends, gamma, tau, dhsaBudget), log).run();
+                    backends, gamma, tau, dhsaBudget, openclMaxLength, modelTokens, modelLayers, out.normalize()), log).run();
             default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite + "' (known: engine, pipeline, attention)");
         };
         report.print(stdout);

@@ -308,11 +308,11 @@ class PipelineEndToEndTest {
         for (JsonNode run : runs) {
             story.append(run.get("generated_text").asText()).append(' ');
         }
-        String prompt = story.substring(0, 950); // over 400 tokens: sparse-eligible with block 32, min budget 64
+        String prompt = story.substring(0, 950); // over 400 tokens: sparse-eligible with block 16 (more than 16 blocks), min budget 64
         Generated expected = generate(prompt, 60, 0, 0, false,
-                List.of("--attention", "flexprefill", "--block-size", "32", "--min-budget", "64", "--gamma", "0.9", "--tau", "0.1"));
+                List.of("--attention", "flexprefill", "--block-size", "16", "--min-budget", "64", "--gamma", "0.9", "--tau", "0.1"));
         ObjectNode body = chat(prompt, 60, 0, 0, true);
-        body.putObject("attention").put("mode", "flexprefill").put("block_size", 32).put("min_budget", 64).put("gamma", 0.9);
+        body.putObject("attention").put("mode", "flexprefill").put("block_size", 16).put("min_budget", 64).put("gamma", 0.9);
         Completion got = stream("gateway", "/v1/chat/completions", body);
         assertTrue(expected.promptTokens() >= 400, "prompt of " + expected.promptTokens() + " tokens");
         assertEquals(expected.text(), got.text());

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import io.llmpipe.cli.bench.StructuredAttentionInputs.Inputs;
+import java.util.Random;
 
 /**
  * {@code pipeline bench attention}: dense versus FlexPrefill versus DHSA prefill attention over one
@@ -31,9 +32,14 @@ public final class AttentionBench {
      * @param gamma      FlexPrefill's γ, or null for the product default
      * @param tau        FlexPrefill's τ, or null for the product default
      * @param dhsaBudget DHSA's token budget (a fraction of the prompt when below 1), or null for the product default
+     * @param openclMaxLength longest prompt for OpenCL rows, or null: all on a GPU, 16384 on a CPU driver
+     * @param modelTokens prompt length of the whole-model prefill rows (0: none)
+     * @param modelLayers layers of the 1B-shaped model those rows run (every layer is alike: the
+     *                    dense/sparse ratio is the 16-layer model's)
      */
     public record Options(int[] lengths, int heads, int kvHeads, int[] headDims, List<String> backends,
-                          Double gamma, Double tau, Double dhsaBudget) {
+                          Double gamma, Double tau, Double dhsaBudget, Integer openclMaxLength, int modelTokens, int modelLayers,
+                          java.nio.file.Path workDir) {
     }
 
     private final Options options;
@@ -68,6 +74,11 @@ public final class AttentionBench {
                 for (int n : options.lengths()) {
                     Inputs in = StructuredAttentionInputs.generate(shape, n, n);
                     for (var backend : backends.entrySet()) {
+                        if (backend.getValue() != BlockSparseKernel.CPU && n > openclMaxLength(device.orElseThrow())) {
+                            log.printf("[bench] OpenCL rows stop at %d tokens on %s (--opencl-max-length)%n",
+                                    openclMaxLength(device.orElseThrow()), device.orElseThrow().name());
+                            continue;
+                        }
                         for (String mode : List.of("dense", "flexprefill", "dhsa")) {
                             log.printf("[bench] %s %s %d tokens, head dim %d...%n", mode, backend.getKey(), n, headDim);
                             log.flush();
@@ -76,16 +87,77 @@ public final class AttentionBench {
                                     .put("heads", shape.heads() + "/" + shape.kvHeads()).put("head_dim", headDim)
                                     .put("millis", Math.round(r.millis())).put("select_ms", Math.round(r.selectMillis()))
                                     .put("density", round(r.density())).put("recall", round(r.recall()))
-                                    .put("alloc_mib", Math.round(r.allocatedBytes() / 1048576.0)));
+                                    .put("alloc_mib", Math.round(r.allocatedBytes() / 1048576.0))
+                                    .put("scope", "attention, one layer"));
                         }
                     }
                     in = null;
                 }
             }
+            if (options.modelTokens() > 0) {
+                modelPrefill(report, parallel);
+            }
         } finally {
             device.ifPresent(OpenClDevice::close);
         }
         return report;
+    }
+
+    /**
+     * The whole 1B-shaped model (random Q8_0 weights) prefilling one prompt, dense versus sparse, in the
+     * product's prefill chunks. Random weights attend almost uniformly (every head would pass as
+     * query-aware and keep nearly everything), so FlexPrefill runs vertical-slash only (τ 0) with a max
+     * budget of 1/8 of the prompt, and DHSA with its default budget: the rows show what such densities
+     * buy end to end, not what the modes would select on a trained model.
+     */
+    private void modelPrefill(BenchReport report, Parallel parallel) throws Exception {
+        int n = options.modelTokens();
+        java.nio.file.Path file = SyntheticModels.llama32_1bShape(options.workDir().resolve("models"),
+                io.llmpipe.engine.tensor.GGMLType.Q8_0, options.modelLayers(), log);
+        try (io.llmpipe.engine.model.Model model = io.llmpipe.engine.model.ModelLoader.load(
+                new io.llmpipe.engine.model.ModelLoader.Options(file, null, n + 16))) {
+            io.llmpipe.engine.generation.Generator g = new io.llmpipe.engine.generation.Generator(model, parallel);
+            int vocab = model.config().vocabularySize();
+            Random rnd = new Random(1);
+            int[] prompt = new int[n];
+            for (int i = 0; i < n; i++) {
+                prompt[i] = 3 + rnd.nextInt(vocab - 3);
+            }
+            int chunk = io.llmpipe.engine.generation.GenerationOptions.DEFAULT_PREFILL_CHUNK;
+            g.prefill(g.newSequence(), java.util.Arrays.copyOf(prompt, 1024), io.llmpipe.engine.attention.DenseAttention.INSTANCE, chunk);
+            FlexPrefillAttention.Parameters d = FlexPrefillAttention.Parameters.DEFAULT;
+            for (String mode : List.of("dense", "flexprefill", "dhsa")) {
+                log.printf("[bench] whole model, %s, %d tokens...%n", mode, n);
+                log.flush();
+                FlexPrefillAttention flex = new FlexPrefillAttention(new FlexPrefillAttention.Parameters(d.blockSize(),
+                        options.gamma() != null ? options.gamma() : d.gamma(), 0, d.minBudget(), n / 8));
+                DhsaAttention dhsa = new DhsaAttention(DhsaAttention.Parameters.DEFAULT);
+                io.llmpipe.engine.attention.Attention attention = switch (mode) {
+                    case "dense" -> io.llmpipe.engine.attention.DenseAttention.INSTANCE;
+                    case "flexprefill" -> flex;
+                    default -> dhsa;
+                };
+                System.gc();
+                long allocated0 = allocatedBytes();
+                long t0 = System.nanoTime();
+                g.prefill(g.newSequence(), prompt, attention, chunk);
+                double millis = (System.nanoTime() - t0) / 1e6;
+                double density = switch (mode) {
+                    case "dense" -> 1.0;
+                    case "flexprefill" -> flex.density();
+                    default -> dhsa.density();
+                };
+                report.add(new BenchRow().put("mode", mode).put("backend", "cpu (" + parallel.threads() + " threads)")
+                        .put("seq_len", n).put("heads", "32/8").put("head_dim", 64).put("millis", Math.round(millis))
+                        .put("select_ms", "-").put("density", round(density)).put("recall", "-")
+                        .put("alloc_mib", Math.round((allocatedBytes() - allocated0) / 1048576.0))
+                        .put("scope", "whole model: 1B shape, Q8_0, " + options.modelLayers() + " of 16 layers, chunks of " + chunk));
+            }
+        }
+    }
+
+    private int openclMaxLength(OpenClDevice device) {
+        return options.openclMaxLength() != null ? options.openclMaxLength() : device.isGpu() ? Integer.MAX_VALUE : 16384;
     }
 
     /** One whole-prompt attention call: total and selection time, density, recall, bytes allocated on the JVM heap. */

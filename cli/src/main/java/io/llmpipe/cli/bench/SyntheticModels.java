@@ -47,12 +47,17 @@ public final class SyntheticModels {
      * once into {@code dir} and reused.
      */
     public static Path llama32_1bShape(Path dir, GGMLType type, PrintWriter log) throws IOException {
+        return llama32_1bShape(dir, type, 16, log);
+    }
+
+    /** As {@link #llama32_1bShape(Path, GGMLType, PrintWriter)} with {@code layers} of its 16 layers. */
+    public static Path llama32_1bShape(Path dir, GGMLType type, int layers, PrintWriter log) throws IOException {
         Files.createDirectories(dir);
-        Path file = dir.resolve("llama-3.2-1b-shape-" + type.name() + ".gguf");
+        Path file = dir.resolve("llama-3.2-1b-shape-" + type.name() + (layers == 16 ? "" : "-" + layers + "-layers") + ".gguf");
         if (Files.isRegularFile(file)) {
             return file;
         }
-        int dim = 2048, hidden = 8192, layers = 16, heads = 32, kvHeads = 8, vocab = 128256;
+        int dim = 2048, hidden = 8192, heads = 32, kvHeads = 8, vocab = 128256;
         int headSize = dim / heads, kvDim = kvHeads * headSize;
         log.printf("writing %s (random weights, synthetic vocabulary)...%n", file);
         log.flush();

@@ -35,9 +35,11 @@ public final class OpenClDevice implements AutoCloseable {
     private final String name;
     private final long maxWorkGroupSize;
     private final long localMemSize;
+    private final boolean gpu;
     private final ConcurrentHashMap<String, Long> programs = new ConcurrentHashMap<>();
 
-    private OpenClDevice(long device, long context, long queue, String name, long maxWorkGroupSize, long localMemSize) {
+    private OpenClDevice(long device, long context, long queue, String name, long maxWorkGroupSize, long localMemSize, boolean gpu) {
+        this.gpu = gpu;
         this.device = device;
         this.context = context;
         this.queue = queue;
@@ -101,7 +103,8 @@ public final class OpenClDevice implements AutoCloseable {
             String name = deviceString(device, CL_DEVICE_NAME, stack);
             LOG.info("OpenCL device: " + name + " (work-groups up to " + size.get(0) + ", local memory "
                     + local.get(0) / 1024 + " KiB)");
-            return Optional.of(new OpenClDevice(device, context, queue, name, size.get(0), local.get(0)));
+            return Optional.of(new OpenClDevice(device, context, queue, name, size.get(0), local.get(0),
+                    (chosen[2] & CL_DEVICE_TYPE_GPU) != 0));
         } catch (RuntimeException | LinkageError e) {
             LOG.info("OpenCL is not usable (" + e + "): attention runs on the CPU");
             return Optional.empty();
@@ -133,6 +136,11 @@ public final class OpenClDevice implements AutoCloseable {
     /** The device's largest work-group. */
     public long maxWorkGroupSize() {
         return maxWorkGroupSize;
+    }
+
+    /** Whether the device is a GPU (else a CPU driver such as PoCL, or an accelerator). */
+    public boolean isGpu() {
+        return gpu;
     }
 
     /** Bytes of local memory one work-group may use. */
