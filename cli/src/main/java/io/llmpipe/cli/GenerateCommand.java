@@ -3,7 +3,6 @@ package io.llmpipe.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmpipe.engine.attention.Attention;
-import io.llmpipe.engine.attention.DenseAttention;
 import io.llmpipe.engine.attention.BlockSparseKernel;
 import io.llmpipe.engine.attention.ChunkBoundaries;
 import io.llmpipe.engine.attention.DhsaAttention;
@@ -168,7 +167,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     private Attention attention() {
         return switch (attention) {
-            case dense -> DenseAttention.INSTANCE;
+            case dense -> kernel().dense();
             case flexprefill -> new FlexPrefillAttention(new FlexPrefillAttention.Parameters(blockSize, gamma, tau, minBudget, 0), kernel());
             case dhsa -> new DhsaAttention(new DhsaAttention.Parameters(blockSize, keyBlock, keyBlock, budget, 64),
                     ChunkBoundaries.similarityDrops(4, 8), kernel());

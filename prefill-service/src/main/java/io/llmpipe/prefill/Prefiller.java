@@ -4,7 +4,6 @@ import io.llmpipe.engine.attention.Attention;
 import io.llmpipe.engine.attention.BlockSparseKernel;
 import io.llmpipe.engine.attention.ChunkBoundaries;
 import io.llmpipe.engine.attention.DhsaAttention;
-import io.llmpipe.engine.attention.DenseAttention;
 import io.llmpipe.engine.attention.opencl.OpenClBlockSparseAttention;
 import io.llmpipe.engine.attention.opencl.OpenClDevice;
 import io.llmpipe.engine.attention.FlexPrefillAttention;
@@ -83,7 +82,10 @@ public class Prefiller {
 
     private static final java.util.Set<String> FLEX_PARAMETERS = java.util.Set.of("block_size", "gamma", "tau", "min_budget", "max_budget");
 
-    /** Where sparse attention runs: auto (OpenCL when a device exists, else CPU), opencl, cpu. */
+    /**
+     * Where sparse attention runs: auto (an OpenCL GPU when there is one, else the CPU: a CPU OpenCL
+     * driver such as PoCL runs slower than the Java kernels), opencl (any OpenCL device), cpu.
+     */
     @ConfigProperty(name = "llmpipe.prefill.attention-backend", defaultValue = "auto")
     String attentionBackend;
     private BlockSparseKernel kernel = BlockSparseKernel.CPU;
@@ -116,7 +118,8 @@ public class Prefiller {
                 .description("Fraction of causal attention blocks a sparse prefill computed").publishPercentiles(0.5).register(registry);
         flexDefaults = new FlexPrefillAttention.Parameters(flexBlockSize, flexGamma, flexTau, flexMinBudget, flexMaxBudget);
         if (!attentionBackend.equals("cpu")) {
-            device = OpenClDevice.open(OpenClDevice.Preference.GPU_FIRST).orElse(null);
+            device = OpenClDevice.open(attentionBackend.equals("opencl")
+                    ? OpenClDevice.Preference.GPU_FIRST : OpenClDevice.Preference.GPU).orElse(null);
             if (device != null) {
                 kernel = new OpenClBlockSparseAttention(device);
             } else if (attentionBackend.equals("opencl")) {
@@ -201,7 +204,7 @@ public class Prefiller {
      */
     Attention attentionFor(AttentionSpec spec) {
         return switch (spec.mode()) {
-            case DENSE -> DenseAttention.INSTANCE;
+            case DENSE -> kernel.dense();
             case FLEXPREFILL -> {
                 var p = spec.parameters();
                 for (String name : p.keySet()) {

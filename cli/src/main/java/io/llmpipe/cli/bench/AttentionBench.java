@@ -138,7 +138,7 @@ public final class AttentionBench {
                     default -> dhsa;
                 };
                 System.gc();
-                long allocated0 = allocatedBytes();
+                Map<Long, Long> allocated0 = allocatedBytes();
                 long t0 = System.nanoTime();
                 g.prefill(g.newSequence(), prompt, attention, chunk);
                 double millis = (System.nanoTime() - t0) / 1e6;
@@ -150,7 +150,7 @@ public final class AttentionBench {
                 report.add(new BenchRow().put("mode", mode).put("backend", "cpu (" + parallel.threads() + " threads)")
                         .put("seq_len", n).put("heads", "32/8").put("head_dim", 64).put("millis", Math.round(millis))
                         .put("select_ms", "-").put("density", round(density)).put("recall", "-")
-                        .put("alloc_mib", Math.round((allocatedBytes() - allocated0) / 1048576.0))
+                        .put("alloc_mib", Math.round(allocatedSince(allocated0) / 1048576.0))
                         .put("scope", "whole model: 1B shape, Q8_0, " + options.modelLayers() + " of 16 layers, chunks of " + chunk));
             }
         }
@@ -167,7 +167,7 @@ public final class AttentionBench {
     private Result measure(AttentionShape shape, Inputs in, int n, String mode, BlockSparseKernel kernel, Parallel parallel) {
         float[] out = new float[n * shape.queryDim()];
         System.gc();
-        long allocated0 = allocatedBytes();
+        Map<Long, Long> allocated0 = allocatedBytes();
         long t0 = System.nanoTime();
         FlexPrefillAttention.Parameters flex = FlexPrefillAttention.Parameters.DEFAULT;
         if (options.gamma() != null || options.tau() != null) {
@@ -195,17 +195,26 @@ public final class AttentionBench {
             kernel.attend(shape, in.q(), 0, n, 0, in.k(), in.v(), out, 0, parallel, selection);
         }
         long t2 = System.nanoTime();
-        long allocated = allocatedBytes() - allocated0;
+        long allocated = allocatedSince(allocated0);
         return new Result((t2 - t0) / 1e6, (t1 - t0) / 1e6, selection == null ? 1 : selection.density(),
                 selection == null ? 1 : recall(shape, in, n, selection), allocated);
     }
 
-    /** Bytes allocated so far by every live thread (the pool's workers included). */
-    private static long allocatedBytes() {
+    /** Bytes allocated so far by each live thread (the pool's workers included), by thread id. */
+    private static Map<Long, Long> allocatedBytes() {
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long total = 0;
+        Map<Long, Long> bytes = new java.util.HashMap<>();
         for (long id : threads.getAllThreadIds()) {
-            total += Math.max(0, threads.getThreadAllocatedBytes(id));
+            bytes.put(id, Math.max(0, threads.getThreadAllocatedBytes(id)));
+        }
+        return bytes;
+    }
+
+    /** Bytes allocated since {@code before} by threads alive now (a worker that exited meanwhile is not counted). */
+    private static long allocatedSince(Map<Long, Long> before) {
+        long total = 0;
+        for (var e : allocatedBytes().entrySet()) {
+            total += Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0L));
         }
         return total;
     }

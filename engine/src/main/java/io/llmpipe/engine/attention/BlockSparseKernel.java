@@ -18,7 +18,17 @@ public interface BlockSparseKernel {
                                 float[] values, float[] out, int outOffset, Parallel parallel) {
             DenseAttention.INSTANCE.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
         }
+
+        @Override
+        public Attention dense() {
+            return DenseAttention.INSTANCE;
+        }
     };
+
+    /** Dense attention on this backend, as the {@link Attention} a prompt's forward pass takes. */
+    default Attention dense() {
+        return this::attendDense;
+    }
 
     void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys, float[] values,
                 float[] out, int outOffset, Parallel parallel, BlockSelection selection);

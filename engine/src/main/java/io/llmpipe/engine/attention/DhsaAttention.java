@@ -62,7 +62,7 @@ public final class DhsaAttention implements Attention {
                        float[] keys, float[] values, float[] out, int outOffset, Parallel parallel) {
         int positions = startPos + n;
         if (runsDense(n, positions)) {
-            DenseAttention.INSTANCE.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
+            kernel.attendDense(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
             meter.dense(params.queryBlock(), params.keyBlock(), shape.heads(), startPos, positions);
             return;
         }

@@ -75,7 +75,7 @@ public final class FlexPrefillAttention implements Attention {
         int positions = startPos + n;
         int block = params.blockSize();
         if (runsDense(n, positions)) {
-            DenseAttention.INSTANCE.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
+            kernel.attendDense(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
             meter.dense(block, block, shape.heads(), startPos, positions);
             return;
         }
