@@ -71,9 +71,26 @@ public final class DhsaAttention implements Attention {
         kernel.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, selection);
     }
 
-    /** Whether a call of {@code n} query rows over {@code positions} keys runs dense: the budget covers it all. */
+    /**
+     * Whether a call of {@code n} query rows over {@code positions} keys runs dense: when the budget
+     * (plus the recent window and the query block itself) would keep over 3/4 of the causal keys, the
+     * selection and the smaller key blocks cost more than they skip (measured: 4K tokens at the default
+     * budget kept 0.83 of the blocks and ran 0.92x dense's speed on OpenCL).
+     */
     public boolean runsDense(int n, int positions) {
-        return n < params.queryBlock() || positions <= params.budget() + params.recent() + params.queryBlock();
+        if (n < params.queryBlock()) {
+            return true;
+        }
+        int block = params.queryBlock();
+        long cap = (long) params.budget() + params.recent() + block;
+        long causal = 0;
+        long kept = 0;
+        for (int qb = (positions - n) / block; qb <= (positions - 1) / block; qb++) {
+            long keys = Math.min((long) qb * block + block, positions);
+            causal += keys;
+            kept += Math.min(keys, cap);
+        }
+        return kept * 4 > causal * 3;
     }
 
     /** The layer's mask for the call's queries, the same for every head. */

@@ -38,7 +38,7 @@ class BlockSparseAttentionTest {
                 assertEquals(1.0, all.density());
                 BlockSparseAttention.attend(shape, q, 0, n, start, k, v, sparse, 0, p, all);
             }
-            assertArrayEquals(dense, sparse, 1e-6f); // not bit-exact: interpreter vs JIT lane order
+            assertArrayEquals(dense, sparse, 1e-5f); // not bit-exact: interpreter vs JIT lane order
         }
     }
 

@@ -69,7 +69,7 @@ class DhsaAttentionTest {
             DenseAttention.INSTANCE.attend(SHAPE, t.q(), 0, n, 0, t.k(), t.v(), dense, 0, p);
             dhsa.attend(SHAPE, t.q(), 0, n, 0, t.k(), t.v(), out, 0, p);
         }
-        assertArrayEquals(dense, out, 1e-6f); // not bit-exact: the JIT may reduce vector lanes in another order than the interpreter
+        assertArrayEquals(dense, out, 1e-5f); // not bit-exact: the JIT may reduce vector lanes in another order than the interpreter
         assertEquals(1.0, dhsa.density());
     }
 }

@@ -114,7 +114,7 @@ public class FlexPrefillAttentionTest {
             DenseAttention.INSTANCE.attend(SHAPE, t.q, 0, n, 0, t.k, t.v, dense, 0, p);
             flex.attend(SHAPE, t.q, 0, n, 0, t.k, t.v, out, 0, p);
         }
-        org.junit.jupiter.api.Assertions.assertArrayEquals(dense, out, 1e-6f); // not bit-exact: interpreter vs JIT lane order
+        org.junit.jupiter.api.Assertions.assertArrayEquals(dense, out, 1e-5f); // not bit-exact: interpreter vs JIT lane order
         assertEquals(1.0, flex.density());
     }
 
