@@ -125,13 +125,22 @@ public class FlexPrefillAttentionTest {
     }
 
     /** Relative Frobenius error of {@code a} against {@code reference}. */
-    static double relativeError(float[] a, float[] reference) {
+    public static double relativeError(float[] a, double[] reference) {
         double err = 0;
         double norm = 0;
         for (int i = 0; i < a.length; i++) {
-            err += (a[i] - reference[i]) * (double) (a[i] - reference[i]);
-            norm += reference[i] * (double) reference[i];
+            err += (a[i] - reference[i]) * (a[i] - reference[i]);
+            norm += reference[i] * reference[i];
         }
         return Math.sqrt(err / norm);
+    }
+
+    /** Relative Frobenius error of {@code a} against {@code reference}. */
+    public static double relativeError(float[] a, float[] reference) {
+        double[] ref = new double[reference.length];
+        for (int i = 0; i < ref.length; i++) {
+            ref[i] = reference[i];
+        }
+        return relativeError(a, ref);
     }
 }

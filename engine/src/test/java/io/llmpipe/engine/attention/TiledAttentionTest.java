@@ -27,7 +27,7 @@ class TiledAttentionTest {
                 try (Parallel p = new Parallel(2)) {
                     DenseAttention.INSTANCE.attend(shape, q, 0, n, start, k, v, out, 0, p);
                 }
-                double err = relativeError(out, ReferenceAttention.attend(shape, q, n, start, k, v));
+                double err = FlexPrefillAttentionTest.relativeError(out, ReferenceAttention.attend(shape, q, n, start, k, v));
                 assertTrue(err < 1e-5, shape + " n " + n + " start " + start + ": relative error " + err);
             }
         }
@@ -57,7 +57,7 @@ class TiledAttentionTest {
                 try (Parallel p = new Parallel(2)) {
                     BlockSparseAttention.attend(shape, q, 0, n, start, k, v, out, 0, p, s);
                 }
-                double err = relativeError(out, blockSparseReference(shape, q, n, start, k, v, s));
+                double err = FlexPrefillAttentionTest.relativeError(out, blockSparseReference(shape, q, n, start, k, v, s));
                 assertTrue(err < 1e-5, shape + " blocks " + blocks[0] + "/" + blocks[1] + ": relative error " + err);
             }
         }
@@ -101,15 +101,5 @@ class TiledAttentionTest {
             }
         }
         return out;
-    }
-
-    static double relativeError(float[] a, double[] reference) {
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < a.length; i++) {
-            num += (a[i] - reference[i]) * (a[i] - reference[i]);
-            den += reference[i] * reference[i];
-        }
-        return Math.sqrt(num / den);
     }
 }

@@ -48,21 +48,11 @@ class OpenClBlockSparseAttentionTest {
     }
 
     static double relativeError(float[] a, double[] ref) {
-        double err = 0;
-        double norm = 0;
-        for (int i = 0; i < a.length; i++) {
-            err += (a[i] - ref[i]) * (a[i] - ref[i]);
-            norm += ref[i] * ref[i];
-        }
-        return Math.sqrt(err / norm);
+        return io.llmpipe.engine.attention.FlexPrefillAttentionTest.relativeError(a, ref);
     }
 
     static double relativeError(float[] a, float[] b) {
-        double[] ref = new double[b.length];
-        for (int i = 0; i < b.length; i++) {
-            ref[i] = b[i];
-        }
-        return relativeError(a, ref);
+        return io.llmpipe.engine.attention.FlexPrefillAttentionTest.relativeError(a, b);
     }
 
     @Test
