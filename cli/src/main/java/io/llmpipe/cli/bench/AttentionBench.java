@@ -65,10 +65,12 @@ public final class AttentionBench {
         try (Parallel parallel = new Parallel(Parallel.defaultThreads())) {
             for (int headDim : options.headDims()) {
                 AttentionShape shape = new AttentionShape(options.heads(), options.kvHeads(), headDim);
-                Inputs warm = StructuredAttentionInputs.generate(shape, 2048, 1); // JIT and OpenCL program builds
+                // JIT and OpenCL program builds: long enough that both sparse modes select (not fall back to dense)
+                int warmLength = 4096;
+                Inputs warm = StructuredAttentionInputs.generate(shape, warmLength, 1);
                 for (BlockSparseKernel kernel : backends.values()) {
                     for (String mode : List.of("dense", "flexprefill", "dhsa")) {
-                        measure(shape, warm, 2048, mode, kernel, parallel);
+                        measure(shape, warm, warmLength, mode, kernel, parallel);
                     }
                 }
                 for (int n : options.lengths()) {
