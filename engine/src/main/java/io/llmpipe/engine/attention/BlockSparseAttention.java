@@ -62,19 +62,29 @@ public final class BlockSparseAttention {
                         max = Math.max(max, s);
                     }
                 }
-                float sum = 0f;
-                for (int c = 0; c < count; c++) {
-                    float e = (float) Math.exp(scores[c] - max);
-                    scores[c] = e;
-                    sum += e;
-                }
-                int oo = outOffset + i * qDim + h * hs;
-                java.util.Arrays.fill(out, oo, oo + hs, 0f);
-                float inv = 1f / sum;
-                for (int c = 0; c < count; c++) {
-                    VectorMath.axpy(scores[c] * inv, values, keyPositions[c] * kvDim + kvo, out, oo, hs);
-                }
+                softmaxTimesValues(scores, keyPositions, count, max, values, kvDim, kvo, out, outOffset + i * qDim + h * hs, hs);
             }
         });
+    }
+
+    /**
+     * One query row's output from its scores: softmax (with the scores' {@code max}), then the weighted
+     * sum of the value rows at {@code positions[c]} (or at c itself when {@code positions} is null) into
+     * {@code out[oo ..]}. The row-at-a-time kernels' shared tail.
+     */
+    static void softmaxTimesValues(float[] scores, int[] positions, int count, float max, float[] values, int kvDim,
+                                   int kvo, float[] out, int oo, int hs) {
+        float sum = 0f;
+        for (int c = 0; c < count; c++) {
+            float e = (float) Math.exp(scores[c] - max);
+            scores[c] = e;
+            sum += e;
+        }
+        java.util.Arrays.fill(out, oo, oo + hs, 0f);
+        float inv = 1f / sum;
+        for (int c = 0; c < count; c++) {
+            int p = positions == null ? c : positions[c];
+            VectorMath.axpy(scores[c] * inv, values, p * kvDim + kvo, out, oo, hs);
+        }
     }
 }

@@ -46,18 +46,8 @@ public final class DenseAttention implements Attention {
                     scores[p] = s;
                     max = Math.max(max, s);
                 }
-                float sum = 0f;
-                for (int p = 0; p < positions; p++) {
-                    float e = (float) Math.exp(scores[p] - max);
-                    scores[p] = e;
-                    sum += e;
-                }
-                int oo = outOffset + i * qDim + h * hs;
-                java.util.Arrays.fill(out, oo, oo + hs, 0f);
-                float inv = 1f / sum;
-                for (int p = 0; p < positions; p++) {
-                    VectorMath.axpy(scores[p] * inv, values, p * kvDim + kvo, out, oo, hs);
-                }
+                BlockSparseAttention.softmaxTimesValues(scores, null, positions, max, values, kvDim, kvo, out,
+                        outOffset + i * qDim + h * hs, hs);
             }
         });
     }
