@@ -11,8 +11,6 @@ import io.llmpipe.engine.tensor.VectorMath;
  * a few rows, or head sizes it does not tile, run row at a time here.
  */
 public final class BlockSparseAttention {
-    /** Fewer query rows than this (decode steps) run row at a time: a tile would be mostly padding. */
-    static final int TILED_MIN_ROWS = 8;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<int[]> POSITIONS = ThreadLocal.withInitial(() -> new int[0]);
 
@@ -23,7 +21,7 @@ public final class BlockSparseAttention {
     public static void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos,
                               float[] keys, float[] values, float[] out, int outOffset, Parallel parallel,
                               BlockSelection selection) {
-        if (n >= TILED_MIN_ROWS && TiledAttention.supports(shape.headSize())) {
+        if (TiledAttention.takes(n, shape.headSize())) {
             TiledAttention.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel,
                     selection, selection.blockSize(), selection.keyBlockSize());
             return;

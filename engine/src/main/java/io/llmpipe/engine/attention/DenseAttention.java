@@ -17,7 +17,7 @@ public final class DenseAttention implements Attention {
     @Override
     public void attend(AttentionShape shape, float[] q, int qOffset, int n, int startPos,
                        float[] keys, float[] values, float[] out, int outOffset, Parallel parallel) {
-        if (n >= BlockSparseAttention.TILED_MIN_ROWS && TiledAttention.supports(shape.headSize())) {
+        if (TiledAttention.takes(n, shape.headSize())) {
             TiledAttention.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel,
                     null, BLOCK, BLOCK);
             return;

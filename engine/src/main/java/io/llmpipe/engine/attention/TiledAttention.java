@@ -47,9 +47,17 @@ final class TiledAttention {
     private TiledAttention() {
     }
 
+    /** Fewer query rows than this (decode steps) run row at a time: a tile would be mostly padding. */
+    static final int MIN_ROWS = 8;
+
     /** Whether the tiled kernel runs this head size. */
     static boolean supports(int headSize) {
         return headSize % (2 * VL) == 0;
+    }
+
+    /** Whether a call of {@code n} query rows runs here rather than row at a time. */
+    static boolean takes(int n, int headSize) {
+        return n >= MIN_ROWS && supports(headSize);
     }
 
     /** Bytes the kernel allocates for one call besides its inputs: the transposed keys and per-thread tiles. */
