@@ -122,19 +122,25 @@ public final class FlexPrefillAttention implements Attention {
                 }
             });
         }
+        // average-pooled key blocks, once per KV head (its query heads share them)
+        float[][][] keyPools = new float[shape.kvHeads()][][];
+        parallel.forChunks(shape.kvHeads(), 1, (start, end) -> {
+            for (int g = start; g < end; g++) {
+                keyPools[g] = poolKeys(keys, shape.kvDim(), g * shape.headSize(), shape.headSize(), positions, block);
+            }
+        });
         parallel.forChunks(heads, 1, (start, end) -> {
             for (int h = start; h < end; h++) {
-                selectHead(shape, q, qOffset, n, startPos, keys, vertical[h], slash[h], h, selection);
+                selectHead(shape, q, qOffset, n, startPos, vertical[h], slash[h], keyPools[h / shape.kvMul()], h, selection);
             }
         });
         return selection;
     }
 
-    private void selectHead(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
-                            double[] vertical, double[] slash, int h, BlockSelection selection) {
+    private void selectHead(AttentionShape shape, float[] q, int qOffset, int n, int startPos,
+                            double[] vertical, double[] slash, float[][] keyPool, int h, BlockSelection selection) {
         int block = params.blockSize();
         int hs = shape.headSize();
-        int kvo = (h / shape.kvMul()) * hs;
         int positions = startPos + n;
         int keyBlocks = (positions - 1) / block + 1;
         float scale = (float) (1.0 / Math.sqrt(hs));
@@ -148,7 +154,6 @@ public final class FlexPrefillAttention implements Attention {
         }
 
         // 3. the cheap block-level estimate: mean last query against average-pooled key blocks
-        float[][] keyPool = poolKeys(keys, shape.kvDim(), kvo, hs, positions, block);
         double[] cheap = new double[keyBlocks];
         for (int j = 0; j < keyBlocks; j++) {
             cheap[j] = VectorMath.dot(qMean, 0, keyPool[j], 0, hs) * scale;
