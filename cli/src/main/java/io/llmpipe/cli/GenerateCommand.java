@@ -12,6 +12,8 @@ import io.llmpipe.engine.attention.opencl.OpenClDevice;
 import io.llmpipe.engine.generation.GenerationOptions;
 import io.llmpipe.engine.generation.GenerationResult;
 import io.llmpipe.engine.generation.Generator;
+import io.llmpipe.engine.kv.KiviCodec;
+import io.llmpipe.engine.kv.KvCodec;
 import io.llmpipe.engine.model.Model;
 import io.llmpipe.engine.model.ModelLoader;
 import io.llmpipe.engine.sampling.SamplingParams;
@@ -98,11 +100,33 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--min-budget", defaultValue = "512", description = "flexprefill: fewest tokens kept per query block; prompts up to it run dense (default: ${DEFAULT-VALUE}).")
     int minBudget;
 
+    @Option(names = "--kv", defaultValue = "fp32", description = "How prefill hands the KV cache to decode, which then runs on it: "
+            + "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    KvMode kv;
+
+    @Option(names = "--kv-group-size", defaultValue = "32", description = "kivi: tokens per key scale, channels per value scale (default: ${DEFAULT-VALUE}).")
+    int kvGroupSize;
+
+    @Option(names = "--kv-residual-length", defaultValue = "128", description = "kivi: recent tokens kept in full precision, a multiple of the group size (default: ${DEFAULT-VALUE}).")
+    int kvResidualLength;
+
+    enum KvMode { fp32, fp16, kivi4, kivi2 }
+
+    private KvCodec kvCodec() {
+        return switch (kv) {
+            case fp32 -> KvCodec.FP32;
+            case fp16 -> KvCodec.FP16;
+            case kivi4 -> new KiviCodec(4, kvGroupSize, kvResidualLength);
+            case kivi2 -> new KiviCodec(2, kvGroupSize, kvResidualLength);
+        };
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         long seedValue = seed != null ? seed : new SecureRandom().nextLong();
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, seedValue);
+        KvCodec codec = kvCodec();
         long t0 = System.nanoTime();
         Path model = ModelFetcher.standard(spec.commandLine().getErr()).resolve(modelSpec);
         try (Model m = ModelLoader.load(new ModelLoader.Options(model, tokenizer, context));
@@ -119,7 +143,9 @@ final class GenerateCommand implements Callable<Integer> {
             }
             Set<Integer> stops = ignoreEos ? Set.of() : new HashSet<>(tok.stopTokenIds());
             usedAttention = attention();
-            GenerationOptions options = new GenerationOptions(maxTokens, sampling, stops, usedAttention, GenerationOptions.DEFAULT_PREFILL_CHUNK);
+            codec.layerBytes(m.config().kvHeads(), m.config().headSize(), 1); // refuses a head size the codec cannot pack
+            GenerationOptions options = new GenerationOptions(maxTokens, sampling, stops, usedAttention, GenerationOptions.DEFAULT_PREFILL_CHUNK,
+                    codec);
             Generator generator = new Generator(m, parallel);
             StreamingDecoder decoder = new StreamingDecoder(tok, promptIds[promptIds.length - 1]);
             StringBuilder text = new StringBuilder();
@@ -142,7 +168,7 @@ final class GenerateCommand implements Callable<Integer> {
             String rest = decoder.finish();
             text.append(rest);
             if (json) {
-                out.println(toJson(m, promptIds, r, text.toString(), seedValue, loadNanos));
+                out.println(toJson(m, promptIds, r, text.toString(), seedValue, loadNanos, codec));
             } else {
                 out.println(rest);
                 spec.commandLine().getErr().printf("%n[%d prompt tokens, %d generated, prefill %.1f tok/s, decode %.1f tok/s, finish: %s]%n",
@@ -174,7 +200,8 @@ final class GenerateCommand implements Callable<Integer> {
         };
     }
 
-    private String toJson(Model m, int[] promptIds, GenerationResult r, String text, long seedValue, long loadNanos) throws Exception {
+    private String toJson(Model m, int[] promptIds, GenerationResult r, String text, long seedValue, long loadNanos, KvCodec codec)
+            throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode o = mapper.createObjectNode();
         o.put("model", m.name());
@@ -189,6 +216,15 @@ final class GenerateCommand implements Callable<Integer> {
         } else if (usedAttention instanceof DhsaAttention dhsa) {
             a.put("density", dhsa.density());
         }
+        var c = m.config();
+        long handoff = codec.encodedSize(c.layers(), c.kvHeads(), c.headSize(), promptIds.length);
+        ObjectNode k = o.putObject("kv").put("codec", codec.wireName());
+        if (codec instanceof KiviCodec kivi) {
+            k.put("group_size", kivi.groupSize()).put("residual_length", kivi.residualLength());
+        }
+        k.put("handoff_bytes", handoff);
+        k.put("bytes_per_token", (double) handoff / promptIds.length);
+        k.put("ratio_to_fp16", (double) handoff / KvCodec.FP16.encodedSize(c.layers(), c.kvHeads(), c.headSize(), promptIds.length));
         ObjectNode t = o.putObject("timings");
         t.put("load_ms", loadNanos / 1e6);
         t.put("prompt_tokens", promptIds.length);

@@ -60,4 +60,32 @@ class GenerateCommandTest {
         assertEquals(1, tooLong.exit());
         assertTrue(tooLong.err().contains("context length"), tooLong.err());
     }
+
+    @Test
+    void kiviCacheDecodesAndReportsTheHandoffSize() throws Exception {
+        String prompt = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park.";
+        Run fp32 = run("generate", "--model", models().resolve("stories260K.bin").toString(), "--prompt", prompt,
+                "--temperature", "0", "--max-tokens", "150", "--ignore-eos", "--json", "--threads", "2");
+        Run kivi = run("generate", "--model", models().resolve("stories260K.bin").toString(), "--prompt", prompt,
+                "--temperature", "0", "--max-tokens", "150", "--ignore-eos", "--json", "--threads", "2",
+                "--kv", "kivi2", "--kv-group-size", "16", "--kv-residual-length", "32");
+        assertEquals(0, kivi.exit(), kivi.err());
+        JsonNode a = new ObjectMapper().readTree(fp32.out()), b = new ObjectMapper().readTree(kivi.out());
+        JsonNode kv = b.get("kv");
+        assertEquals("kivi2", kv.get("codec").asText());
+        assertEquals(16, kv.get("group_size").asInt());
+        assertTrue(kv.get("ratio_to_fp16").asDouble() < 0.6, kv.toString()); // head size 8: scales weigh more than on big models
+        assertEquals("fp32", a.get("kv").get("codec").asText());
+        assertEquals(2.0, a.get("kv").get("ratio_to_fp16").asDouble(), 1e-9);
+        assertEquals(150, b.get("token_ids").size());
+        // the prompt's cache is mostly codes here, and decoding still starts the way the exact cache does
+        for (int i = 0; i < 5; i++) {
+            assertEquals(a.get("token_ids").get(i).asInt(), b.get("token_ids").get(i).asInt(), "token " + i);
+        }
+
+        Run bad = run("generate", "--model", models().resolve("stories260K.bin").toString(), "--prompt", "x",
+                "--kv", "kivi2", "--kv-residual-length", "40");
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().contains("multiple of the group size"), bad.err());
+    }
 }

@@ -101,14 +101,12 @@ public class HandoffConsumer {
             throw new IllegalArgumentException("cache shape " + h.layers() + "x" + h.kvHeads() + "x" + h.headSize()
                     + " does not match the model's " + c.layers() + "x" + c.kvHeads() + "x" + c.headSize());
         }
-        KvCodec codec = EngineAdapters.kvCodec(h.codec())
-                .orElseThrow(() -> new IllegalArgumentException("KV codec " + h.codec().codec().wireName() + " is not supported"));
+        KvCodec codec = EngineAdapters.kvCodec(h.codec());
         if (h.positions() > c.contextLength()) {
             throw new IllegalArgumentException(h.positions() + " positions exceed this instance's context of " + c.contextLength());
         }
-        byte[] payload = new byte[handoff.payloadLength()];
-        handoff.payload().get(payload);
-        return Sequence.restored(codec.decode(payload, h.layers(), h.kvDim(), h.positions(), c.contextLength()), h.positions());
+        return Sequence.restored(codec.decode(handoff.payload(), h.layers(), h.kvHeads(), h.headSize(), h.positions(),
+                c.contextLength()), h.positions());
     }
 
     private CompletionStage<Void> refuse(KvHandoffException e, KvMessage kv, Message<KvMessage> message) {

@@ -73,8 +73,7 @@ class DecodeLoopTest {
                 System.currentTimeMillis());
         var c = model.config();
         KvHandoffHeader h = KvHandoffHeader.afterPrefill(r, model.fingerprint(), c.layers(), c.kvHeads(), c.headSize(), first);
-        byte[] bytes = KvCodec.FP32.encode(seq.cache(), seq.length());
-        Sequence restored = Sequence.restored(KvCodec.FP32.decode(bytes, c.layers(), c.kvDim(), seq.length(), c.contextLength()), seq.length());
+        Sequence restored = Sequence.restored(KvCodec.FP32.handOff(seq.cache(), seq.length()), seq.length());
         return new DecodeLoop.Work(h, restored, onDone);
     }
 

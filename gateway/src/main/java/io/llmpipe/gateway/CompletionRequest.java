@@ -1,6 +1,7 @@
 package io.llmpipe.gateway;
 
 import io.llmpipe.protocol.AttentionSpec;
+import io.llmpipe.protocol.KvCodecSpec;
 import java.util.List;
 
 /**
@@ -19,10 +20,11 @@ import java.util.List;
  * @param stream          answer with server-sent events
  * @param includeUsage    {@code stream_options.include_usage}: a last chunk with the usage
  * @param attention       prefill attention mode (extension)
+ * @param kvCodec         how prefill hands the KV cache to decode (extension {@code kv_cache}, else the deployment's)
  */
 public record CompletionRequest(Kind kind, String model, int[] promptTokenIds, int maxTokens, float temperature, int topK,
                                 float topP, long seed, int[] stopTokenIds, List<String> stopStrings, boolean stream,
-                                boolean includeUsage, AttentionSpec attention) {
+                                boolean includeUsage, AttentionSpec attention, KvCodecSpec kvCodec) {
 
     public enum Kind {
         CHAT("chatcmpl-"), TEXT("cmpl-");

@@ -2,7 +2,6 @@ package io.llmpipe.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmpipe.protocol.GenerationRequest;
-import io.llmpipe.protocol.KvCodecSpec;
 import io.llmpipe.protocol.SamplingParameters;
 import io.llmpipe.service.ModelHolder;
 import io.micrometer.core.instrument.Counter;
@@ -150,7 +149,7 @@ public class CompletionsRoutes {
         exchange.vertx = ctx.vertx();
         GenerationRequest message = new GenerationRequest(GenerationRequest.SCHEMA_VERSION, id, req.model(), req.promptTokenIds(),
                 new SamplingParameters(req.temperature(), req.topK(), req.topP(), req.seed()), req.maxTokens(), req.stopTokenIds(),
-                req.attention(), KvCodecSpec.FP32, instanceId, deadline, receivedMillis);
+                req.attention(), req.kvCodec(), instanceId, deadline, receivedMillis);
         publisher.publish(message).whenComplete((v, e) -> {
             if (e != null) {
                 LOG.warnf("request %s could not be queued: %s", id, e.getMessage());

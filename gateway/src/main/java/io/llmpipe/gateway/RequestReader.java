@@ -9,7 +9,10 @@ import io.llmpipe.engine.tokenizer.ChatTemplateException;
 import io.llmpipe.engine.tokenizer.Tokenizer;
 import io.llmpipe.protocol.AttentionMode;
 import io.llmpipe.protocol.AttentionSpec;
+import io.llmpipe.protocol.KvCodec;
+import io.llmpipe.protocol.KvCodecSpec;
 import io.llmpipe.protocol.ProtocolLimits;
+import io.llmpipe.service.EngineAdapters;
 import io.llmpipe.service.ModelHolder;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Reads an OpenAI completion request body: checks every field the gateway understands (400 for
@@ -36,6 +40,18 @@ public class RequestReader {
 
     @Inject
     ObjectMapper json;
+
+    /** The deployment's KV handoff codec when a request names none: fp32, fp16, kivi4 or kivi2. */
+    @ConfigProperty(name = "llmpipe.gateway.kv-cache.codec", defaultValue = "fp32")
+    String defaultKvCodec;
+
+    /** KIVI group size when a request names none. */
+    @ConfigProperty(name = "llmpipe.gateway.kv-cache.group-size", defaultValue = "32")
+    int defaultKvGroupSize;
+
+    /** KIVI full-precision window when a request names none. */
+    @ConfigProperty(name = "llmpipe.gateway.kv-cache.residual-length", defaultValue = "128")
+    int defaultKvResidualLength;
 
     private final SecureRandom seeds = new SecureRandom();
 
@@ -127,7 +143,7 @@ public class RequestReader {
             includeUsage = optionalBoolean(options, "include_usage", false);
         }
         return new CompletionRequest(kind, modelName, prompt, maxTokens, (float) temperature, topK, (float) topP, seed, stopIds,
-                stops, stream, includeUsage, attention(root));
+                stops, stream, includeUsage, attention(root), kvCache(root, model));
     }
 
     private int[] chatPrompt(JsonNode root, Model model) {
@@ -281,6 +297,51 @@ public class RequestReader {
             }
         }
         return new AttentionSpec(m, parameters);
+    }
+
+    /**
+     * The KV handoff codec extension: a codec name ({@code "kivi2"}) or an object with the codec and its
+     * KIVI parameters ({@code {"codec":"kivi2","group_size":32,"residual_length":128}}); absent, the
+     * deployment's ({@code llmpipe.gateway.kv-cache.*}). Checked against the model here, so a request
+     * prefill could not encode is refused before it is queued.
+     */
+    private KvCodecSpec kvCache(JsonNode root, Model model) {
+        JsonNode k = root.get("kv_cache");
+        String name = defaultKvCodec;
+        int groupSize = defaultKvGroupSize, residualLength = defaultKvResidualLength;
+        if (k != null && !k.isNull()) {
+            JsonNode codec = k.isObject() ? k.get("codec") : k;
+            if (codec == null || !codec.isTextual()) {
+                throw ApiException.invalid("kv_cache", "'kv_cache' must be a codec name (fp32, fp16, kivi4, kivi2) or an object with a 'codec'.");
+            }
+            name = codec.asText().toLowerCase(Locale.ROOT);
+            if (k.isObject()) {
+                for (var field : k.properties()) {
+                    if (!Set.of("codec", "group_size", "residual_length").contains(field.getKey())) {
+                        throw ApiException.invalid("kv_cache." + field.getKey(), "Unknown kv_cache field '" + field.getKey()
+                                + "' (codec, group_size, residual_length).");
+                    }
+                }
+                groupSize = optionalInt(k, "group_size", groupSize);
+                residualLength = optionalInt(k, "residual_length", residualLength);
+            }
+        }
+        KvCodec codec;
+        try {
+            codec = KvCodec.fromWireName(name);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable("kv_cache", "Unknown KV cache codec '" + name + "' (fp32, fp16, kivi4, kivi2).");
+        }
+        KvCodecSpec spec = codec.grouped() ? new KvCodecSpec(codec, Math.max(0, groupSize), Math.max(0, residualLength)) : KvCodecSpec.of(codec);
+        try {
+            if (codec.grouped() && (groupSize < 1 || residualLength < 1)) {
+                throw new IllegalArgumentException("group_size and residual_length must be positive");
+            }
+            EngineAdapters.kvCodec(spec).layerBytes(model.config().kvHeads(), model.config().headSize(), 1);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable("kv_cache", "KV cache codec " + name + ": " + e.getMessage() + ".");
+        }
+        return spec;
     }
 
     private static boolean present(JsonNode root, String field) {

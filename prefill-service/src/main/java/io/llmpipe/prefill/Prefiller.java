@@ -152,9 +152,12 @@ public class Prefiller {
         } catch (IllegalArgumentException e) {
             return failure(r, ErrorInfo.INVALID_REQUEST, e.getMessage());
         }
-        KvCodec codec = EngineAdapters.kvCodec(r.kvCodec()).orElse(null);
-        if (codec == null) {
-            return failure(r, ErrorInfo.INVALID_REQUEST, "KV codec " + r.kvCodec().codec().wireName() + " is not available yet (fp32, fp16)");
+        KvCodec codec;
+        try {
+            codec = EngineAdapters.kvCodec(r.kvCodec());
+            codec.layerBytes(model.config().kvHeads(), model.config().headSize(), 1);
+        } catch (IllegalArgumentException e) {
+            return failure(r, ErrorInfo.INVALID_REQUEST, "KV codec: " + e.getMessage());
         }
         Sampler sampler = EngineAdapters.sampler(r.sampling());
         Sequence seq;

@@ -126,9 +126,8 @@ class PrefillKafkaTest {
 
         // decode continues from the handed-over cache exactly as run.c did
         var c = holder.model().config();
-        byte[] payload = new byte[handoff.payload().remaining()];
-        handoff.payload().duplicate().get(payload);
-        Sequence seq = Sequence.restored(KvCodec.FP32.decode(payload, c.layers(), c.kvDim(), prompt.length, c.contextLength()), prompt.length);
+        Sequence seq = Sequence.restored(KvCodec.FP32.decode(handoff.payload(), c.layers(), c.kvHeads(), c.headSize(),
+                prompt.length, c.contextLength()), prompt.length);
         float[] logits = new float[c.vocabularySize()];
         int token = first.tokenId();
         Generator gen = holder.newGenerator();

@@ -2,7 +2,8 @@ package io.llmpipe.engine.generation;
 
 import io.llmpipe.engine.attention.Attention;
 import io.llmpipe.engine.attention.DenseAttention;
-import io.llmpipe.engine.kv.KvCache;
+import io.llmpipe.engine.kv.FloatKvCache;
+import io.llmpipe.engine.kv.KvCodec;
 import io.llmpipe.engine.model.Model;
 import io.llmpipe.engine.model.ModelConfig;
 import io.llmpipe.engine.model.Transformer;
@@ -35,9 +36,20 @@ public final class Generator {
         return model;
     }
 
-    /** A new, empty sequence whose cache may grow to the model's context length. */
+    /** A new, empty sequence whose full-precision cache may grow to the model's context length. */
     public Sequence newSequence() {
-        return new Sequence(new KvCache(config.layers(), config.kvDim(), config.contextLength()));
+        return new Sequence(new FloatKvCache(config.layers(), config.kvHeads(), config.headSize(), config.contextLength()));
+    }
+
+    /**
+     * {@code seq} as decode continues it after a handoff encoded with {@code codec}: the same sequence
+     * for {@link KvCodec#FP32}, else a new one on the decoded cache (for KIVI, a quantized cache).
+     */
+    public static Sequence handOff(Sequence seq, KvCodec codec) {
+        if (codec == KvCodec.FP32) {
+            return seq;
+        }
+        return Sequence.restored(codec.handOff(seq.cache(), seq.length()), seq.length());
     }
 
     /**
@@ -94,6 +106,7 @@ public final class Generator {
             return new GenerationResult(prompt, new int[0], FinishReason.LENGTH, 0, 0);
         }
         float[] logits = prefill(seq, prompt, options.attention(), options.prefillChunk());
+        seq = handOff(seq, options.kvCodec());
         int count = 0;
         FinishReason reason = FinishReason.LENGTH;
         long t1 = 0;

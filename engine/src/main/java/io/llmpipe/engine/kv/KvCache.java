@@ -1,77 +1,47 @@
 package io.llmpipe.engine.kv;
 
-import java.util.Arrays;
+import io.llmpipe.engine.attention.Attention;
+import io.llmpipe.engine.attention.AttentionShape;
+import io.llmpipe.engine.tensor.Parallel;
 
 /**
- * Full-precision key/value cache of one sequence: per layer, keys and values as
- * {@code [position][kvHeads * headSize]} float rows. Storage grows on demand (doubling) up to the
- * context length, so a short request does not pay for a long context.
+ * The key/value cache of one sequence, per layer. The forward pass {@link #write writes} each new
+ * token's key and value rows, then asks the cache to {@link #attend run attention} over what it
+ * holds: the cache knows its own storage, so a compressed cache attends over its compressed form
+ * directly.
  *
  * <p>Owned by one sequence and used by one thread at a time.
  */
-public final class KvCache {
-    private static final int INITIAL_POSITIONS = 64;
+public sealed interface KvCache permits FloatKvCache, KiviKvCache {
 
-    private final int layers;
-    private final int kvDim;
-    private final int maxPositions;
-    private final float[][] keys;
-    private final float[][] values;
-    private int capacity;
+    int layers();
 
-    public KvCache(int layers, int kvDim, int maxPositions) {
-        this.layers = layers;
-        this.kvDim = kvDim;
-        this.maxPositions = maxPositions;
-        this.keys = new float[layers][0];
-        this.values = new float[layers][0];
-    }
+    int kvHeads();
 
-    public int layers() {
-        return layers;
-    }
+    int headSize();
 
-    public int kvDim() {
-        return kvDim;
+    /** Elements of one key (or value) row: {@code kvHeads * headSize}. */
+    default int kvDim() {
+        return kvHeads() * headSize();
     }
 
     /** The most positions this cache may hold (the context length). */
-    public int maxPositions() {
-        return maxPositions;
-    }
-
-    /** Makes room for positions {@code [0, positions)}. */
-    public void ensureCapacity(int positions) {
-        if (positions > maxPositions) {
-            throw new IllegalArgumentException("position " + (positions - 1) + " is beyond the context length " + maxPositions);
-        }
-        if (positions <= capacity) {
-            return;
-        }
-        int newCapacity = Math.max(capacity, INITIAL_POSITIONS);
-        while (newCapacity < positions) {
-            newCapacity = (int) Math.min(maxPositions, 2L * newCapacity);
-        }
-        newCapacity = Math.min(newCapacity, maxPositions);
-        for (int l = 0; l < layers; l++) {
-            keys[l] = Arrays.copyOf(keys[l], newCapacity * kvDim);
-            values[l] = Arrays.copyOf(values[l], newCapacity * kvDim);
-        }
-        capacity = newCapacity;
-    }
-
-    /** Keys of layer {@code l}, row {@code p} at {@code p * kvDim}. Valid until the next ensureCapacity. */
-    public float[] keys(int layer) {
-        return keys[layer];
-    }
-
-    /** Values of layer {@code l}, row {@code p} at {@code p * kvDim}. Valid until the next ensureCapacity. */
-    public float[] values(int layer) {
-        return values[layer];
-    }
+    int maxPositions();
 
     /** Heap bytes held. */
-    public long bytes() {
-        return 2L * layers * capacity * kvDim * Float.BYTES;
-    }
+    long bytes();
+
+    /**
+     * Stores the keys and values of positions {@code [startPos, startPos + rows)} of {@code layer}:
+     * row {@code i} at {@code offset + i * kvDim} of {@code k} and {@code v}.
+     */
+    void write(int layer, int startPos, float[] k, float[] v, int offset, int rows);
+
+    /**
+     * Attention of {@code rows} query rows at positions {@code startPos ..} over this layer's cache,
+     * each row over the positions up to its own (causal). {@code attention} is the mode the caller
+     * asked for; a cache that cannot run it over its storage runs exact attention instead.
+     */
+    void attend(int layer, AttentionShape shape, Attention attention, float[] q, int qOffset, int rows, int startPos,
+                float[] out, int outOffset, Parallel parallel);
 }

@@ -1,94 +1,66 @@
 package io.llmpipe.engine.kv;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
- * Turns the first {@code positions} rows of a KV cache into bytes for the prefill-to-decode handoff
- * and back. Layout: for each layer, keys then values, row-major {@code [position][kvDim]}, little-endian.
- * Stateless; any thread.
+ * How a KV cache travels from prefill to decode: {@link #encode} turns the first positions of a cache
+ * into bytes, {@link #decode} turns them back into a cache decode can continue. The payload is laid
+ * out layer after layer, each layer {@link #layerBytes} long, so a transport may cut it at layer
+ * boundaries. Little-endian throughout. Implementations are immutable and thread-safe.
  */
-public enum KvCodec {
-    /** Exact. */
-    FP32(4),
-    /** IEEE half precision: half the bytes, ~3 significant digits. */
-    FP16(2);
+public sealed interface KvCodec permits FloatKvCodec, KiviCodec {
 
-    private final int bytesPerValue;
+    /** Exact: 4 bytes per element. */
+    KvCodec FP32 = FloatKvCodec.FP32;
+    /** IEEE half precision: 2 bytes per element. */
+    KvCodec FP16 = FloatKvCodec.FP16;
 
-    KvCodec(int bytesPerValue) {
-        this.bytesPerValue = bytesPerValue;
+    /** The codec's name on the wire and in configuration: {@code fp32}, {@code fp16}, {@code kivi4}, {@code kivi2}. */
+    String wireName();
+
+    /** Bytes of one layer's share of a payload of {@code positions} positions. */
+    long layerBytes(int kvHeads, int headSize, int positions);
+
+    /** Bytes of a whole payload. */
+    default long encodedSize(int layers, int kvHeads, int headSize, int positions) {
+        return layers * layerBytes(kvHeads, headSize, positions);
     }
 
-    public String wireName() {
-        return name().toLowerCase();
+    /** The first {@code positions} positions of {@code cache}, encoded. */
+    byte[] encode(KvCache cache, int positions);
+
+    /**
+     * A cache that may grow to {@code maxPositions}, holding the {@code positions} positions that
+     * {@code payload} (from its position to its limit) encodes.
+     *
+     * @throws IllegalArgumentException when the payload's size does not match the shape
+     */
+    KvCache decode(ByteBuffer payload, int layers, int kvHeads, int headSize, int positions, int maxPositions);
+
+    /** What decode continues from after a handoff of {@code cache}: encode, then decode. */
+    default KvCache handOff(KvCache cache, int positions) {
+        return decode(ByteBuffer.wrap(encode(cache, positions)), cache.layers(), cache.kvHeads(), cache.headSize(),
+                positions, cache.maxPositions());
     }
 
-    public static KvCodec fromWireName(String name) {
-        for (KvCodec c : values()) {
-            if (c.wireName().equals(name)) {
-                return c;
-            }
-        }
-        throw new IllegalArgumentException("unknown KV codec '" + name + "' (known: fp32, fp16)");
+    /** The codec named {@code name}; the KIVI codecs with their default group size and residual length. */
+    static KvCodec fromWireName(String name) {
+        return switch (name) {
+            case "fp32" -> FP32;
+            case "fp16" -> FP16;
+            case "kivi4" -> KiviCodec.of(4);
+            case "kivi2" -> KiviCodec.of(2);
+            default -> throw new IllegalArgumentException("unknown KV codec '" + name + "' (known: fp32, fp16, kivi4, kivi2)");
+        };
     }
 
-    public long encodedSize(int layers, int kvDim, int positions) {
-        return 2L * layers * positions * kvDim * bytesPerValue;
-    }
-
-    public byte[] encode(KvCache cache, int positions) {
-        int kvDim = cache.kvDim();
-        long size = encodedSize(cache.layers(), kvDim, positions);
-        if (size > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("KV cache of " + size + " bytes is too large for one payload");
-        }
-        ByteBuffer out = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-        int n = positions * kvDim;
-        for (int l = 0; l < cache.layers(); l++) {
-            put(out, cache.keys(l), n);
-            put(out, cache.values(l), n);
-        }
-        return out.array();
-    }
-
-    /** A cache that may grow to {@code maxPositions}, holding the decoded {@code positions}. */
-    public KvCache decode(byte[] payload, int layers, int kvDim, int positions, int maxPositions) {
-        long expected = encodedSize(layers, kvDim, positions);
-        if (payload.length != expected) {
-            throw new IllegalArgumentException("KV payload has " + payload.length + " bytes, expected " + expected
-                    + " for " + layers + " layers x " + positions + " positions x " + kvDim + " (" + wireName() + ")");
-        }
-        KvCache cache = new KvCache(layers, kvDim, maxPositions);
-        cache.ensureCapacity(positions);
-        ByteBuffer in = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
-        int n = positions * kvDim;
-        for (int l = 0; l < layers; l++) {
-            get(in, cache.keys(l), n);
-            get(in, cache.values(l), n);
-        }
-        return cache;
-    }
-
-    private void put(ByteBuffer out, float[] src, int n) {
-        if (this == FP32) {
-            out.asFloatBuffer().put(src, 0, n);
-            out.position(out.position() + n * 4);
-        } else {
-            for (int i = 0; i < n; i++) {
-                out.putShort(Float.floatToFloat16(src[i]));
-            }
-        }
-    }
-
-    private void get(ByteBuffer in, float[] dst, int n) {
-        if (this == FP32) {
-            in.asFloatBuffer().get(dst, 0, n);
-            in.position(in.position() + n * 4);
-        } else {
-            for (int i = 0; i < n; i++) {
-                dst[i] = Float.float16ToFloat(in.getShort());
-            }
+    /** Checks a payload's size against the shape it claims. */
+    static void checkSize(KvCodec codec, ByteBuffer payload, int layers, int kvHeads, int headSize, int positions) {
+        long expected = codec.encodedSize(layers, kvHeads, headSize, positions);
+        if (payload.remaining() != expected) {
+            throw new IllegalArgumentException("KV payload has " + payload.remaining() + " bytes, expected " + expected
+                    + " for " + layers + " layers x " + positions + " positions x " + kvHeads + "x" + headSize
+                    + " (" + codec.wireName() + ")");
         }
     }
 }

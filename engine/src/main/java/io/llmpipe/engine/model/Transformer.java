@@ -102,11 +102,8 @@ public final class Transformer {
             row = 0;
             for (Chunk ch : chunks) {
                 KvCache cache = ch.cache();
-                cache.ensureCapacity(ch.startPos() + ch.length());
-                System.arraycopy(k, row * kvDim, cache.keys(l), ch.startPos() * kvDim, ch.length() * kvDim);
-                System.arraycopy(v, row * kvDim, cache.values(l), ch.startPos() * kvDim, ch.length() * kvDim);
-                ch.attention().attend(shape, q, row * qDim, ch.length(), ch.startPos(),
-                        cache.keys(l), cache.values(l), att, row * qDim, parallel);
+                cache.write(l, ch.startPos(), k, v, row * kvDim, ch.length());
+                cache.attend(l, shape, ch.attention(), q, row * qDim, ch.length(), ch.startPos(), att, row * qDim, parallel);
                 row += ch.length();
             }
             MatMul.matmul(parallel, w.wo()[l], dim, qDim, att, 0, n, xb2, 0, dim);

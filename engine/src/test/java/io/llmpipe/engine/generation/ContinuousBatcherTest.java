@@ -56,8 +56,7 @@ class ContinuousBatcherTest {
         Sampler sampler = new Sampler(sp);
         int first = sampler.sample(logits, 0, model.config().vocabularySize(), 0);
         if (codec != null) {
-            byte[] payload = codec.encode(s.cache(), s.length());
-            s = Sequence.restored(codec.decode(payload, s.cache().layers(), s.cache().kvDim(), s.length(), s.cache().maxPositions()), s.length());
+            s = Generator.handOff(s, codec);
         }
         return new DecodeSlot(id, s, first, 1, sampler, maxTokens, Set.of());
     }
