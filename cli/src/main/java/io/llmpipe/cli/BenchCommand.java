@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
         description = "Run a benchmark suite; prints a table and writes target/bench/<suite>.json.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "Suite: engine (model runtime), pipeline (the services through Kafka) or attention (sparse prefill).")
+    @Parameters(index = "0", description = "Suite: engine (model runtime), pipeline (the services through Kafka), attention (sparse prefill) or kv (KV handoff codecs).")
     String suite;
 
     @Parameters(index = "1", arity = "0..1", hidden = true, description = "engine-group only: the group to run.")
@@ -68,8 +68,23 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model-tokens", defaultValue = "16384", description = "attention: whole-model prefill length, 0 for none (default: ${DEFAULT-VALUE}).")
     int modelTokens;
 
-    @Option(names = "--model-layers", defaultValue = "2", description = "attention: layers of the 1B-shaped model for the whole-model rows (default: ${DEFAULT-VALUE} of 16).")
+    @Option(names = "--model-layers", defaultValue = "2", description = "attention, kv: layers of the 1B-shaped model for the whole-model rows (default: ${DEFAULT-VALUE} of 16).")
     int modelLayers;
+
+    @Option(names = "--kv-contexts", split = ",", defaultValue = "1024,8192,32768", description = "kv: contexts for sizes, throughput and error (default: ${DEFAULT-VALUE}).")
+    int[] kvContexts;
+
+    @Option(names = "--kv-step-contexts", split = ",", defaultValue = "4096,16384", description = "kv: contexts for the decode step (default: ${DEFAULT-VALUE}).")
+    int[] kvStepContexts;
+
+    @Option(names = "--kv-handoff-tokens", defaultValue = "4096", description = "kv: prompt of the Kafka handoff vs prefill rows, 0 for none (default: ${DEFAULT-VALUE}).")
+    int kvHandoffTokens;
+
+    @Option(names = "--kv-group-size", defaultValue = "32", description = "kv: KIVI group size (default: ${DEFAULT-VALUE}).")
+    int kvGroupSize;
+
+    @Option(names = "--kv-residual-length", defaultValue = "128", description = "kv: KIVI full-precision window (default: ${DEFAULT-VALUE}).")
+    int kvResidualLength;
 
     @Option(names = "--requests", defaultValue = "100", description = "pipeline: requests per latency measurement (default: ${DEFAULT-VALUE}).")
     int requests;
@@ -103,7 +118,10 @@ final class BenchCommand implements Callable<Integer> {
             case "attention" -> new io.llmpipe.cli.bench.AttentionBench(new io.llmpipe.cli.bench.AttentionBench.Options(
                     lengths != null ? lengths : new int[]{4096, 8192, 16384, 32768, 65536}, 32, 8, headDims,
                     backends, gamma, tau, dhsaBudget, openclMaxLength, modelTokens, modelLayers, out.normalize()), log).run();
-            default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite + "' (known: engine, pipeline, attention)");
+            case "kv" -> new io.llmpipe.cli.bench.KvBench(new io.llmpipe.cli.bench.KvBench.Options(
+                    kvContexts, kvStepContexts, kvHandoffTokens, modelLayers, kvGroupSize, kvResidualLength,
+                    Path.of(System.getProperty("llmpipe.project.dir", ".")).toAbsolutePath().normalize(), out.normalize()), log).run();
+            default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite + "' (known: engine, pipeline, attention, kv)");
         };
         report.print(stdout);
         stdout.println("wrote " + report.writeJson(out.normalize()));

@@ -326,6 +326,43 @@ class PipelineEndToEndTest {
         assertError(post("gateway", "/v1/chat/completions", bad.toString()), 400, null);
     }
 
+    @Test
+    @Order(8)
+    void kiviHandoffsThroughKafkaDecodeWhatGenerateDecodes() throws Exception {
+        JsonNode runs = JSON.readTree(MODELS.resolve("stories260K.golden.json").toFile()).get("runs");
+        // golden prompts: the handoff is all residual, decode quantizes as the context grows past 128
+        for (JsonNode run : runs) {
+            String prompt = run.get("prompt").asText();
+            if (prompt.isEmpty()) {
+                continue; // a chat message must have content
+            }
+            Generated expected = generate(prompt, 200, 0, 0, true, List.of("--kv", "kivi2"));
+            ObjectNode body = chat(prompt, 200, 0, 0, true).put("ignore_eos", true).put("kv_cache", "kivi2");
+            assertEquals(expected.text(), stream("gateway", "/v1/chat/completions", body).text(), "prompt '" + prompt + "'");
+        }
+        // a long prompt: the handoff itself carries codes (keys of whole 64-token windows, values of all but the last 64)
+        StringBuilder story = new StringBuilder();
+        for (JsonNode run : runs) {
+            story.append(run.get("generated_text").asText()).append(' ');
+        }
+        String prompt = story.substring(0, 700);
+        Generated expected = generate(prompt, 150, 0, 0, true, List.of("--kv", "kivi4", "--kv-group-size", "16", "--kv-residual-length", "64"));
+        assertTrue(expected.promptTokens() > 256, "prompt of " + expected.promptTokens() + " tokens");
+        ObjectNode body = chat(prompt, 150, 0, 0, true).put("ignore_eos", true);
+        body.putObject("kv_cache").put("codec", "kivi4").put("group_size", 16).put("residual_length", 64);
+        assertEquals(expected.text(), stream("gateway", "/v1/chat/completions", body).text());
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(pipeline.url("prefill-service") + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher ratio = Pattern.compile("(?m)^llmpipe_prefill_kv_handoff_ratio_max\\{[^}]*codec=\"kivi4\"[^}]*\\} (\\S+)$").matcher(metrics);
+        assertTrue(ratio.find(), "the compression ratio is reported: " + metrics.lines().filter(l -> l.contains("kv_handoff")).toList());
+        assertTrue(Double.parseDouble(ratio.group(1)) < 0.5, ratio.group());
+
+        ObjectNode bad = chat(prompt, 10, 0, 0, false);
+        bad.putObject("kv_cache").put("codec", "kivi2").put("residual_length", 40);
+        assertError(post("gateway", "/v1/chat/completions", bad.toString()), 422, "kv_cache");
+        assertError(post("gateway", "/v1/chat/completions", chat(prompt, 10, 0, 0, false).put("kv_cache", "kivi3").toString()), 422, "kv_cache");
+    }
+
     private double decodeMetric(String name) throws Exception {
         String body = http.send(HttpRequest.newBuilder(URI.create(pipeline.url("decode-service") + "/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();

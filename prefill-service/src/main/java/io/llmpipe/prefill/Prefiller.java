@@ -37,6 +37,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.TimeUnit;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
@@ -190,7 +191,24 @@ public class Prefiller {
                 model.config().kvHeads(), model.config().headSize(), first);
         Sequence prefilled = seq;
         return new Outcome(TokenEvent.token(r.requestId(), TokenEvent.FIRST_SEQUENCE, first, text, PipelineStage.PREFILL).withPrefill(report),
-                () -> splitter.split(header, codec.encode(prefilled.cache(), prefilled.length())));
+                () -> handoff(header, codec, prefilled));
+    }
+
+    /** The handoff's messages: the cache encoded, cut into chunks that each hold part of one layer. */
+    private List<KvMessage> handoff(KvHandoffHeader header, KvCodec codec, Sequence seq) {
+        var c = holder.model().config();
+        long t0 = System.nanoTime();
+        byte[] payload = codec.encode(seq.cache(), seq.length());
+        registry.timer("llmpipe.prefill.kv.encode", "codec", codec.wireName()).record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        DistributionSummary.builder("llmpipe.prefill.kv.handoff.bytes.per.token").tag("codec", codec.wireName())
+                .description("KV handoff payload bytes per prompt token").baseUnit("bytes").register(registry)
+                .record((double) payload.length / seq.length());
+        DistributionSummary.builder("llmpipe.prefill.kv.handoff.ratio").tag("codec", codec.wireName())
+                .description("KV handoff payload size against fp16").register(registry)
+                .record((double) payload.length / KvCodec.FP16.encodedSize(c.layers(), c.kvHeads(), c.headSize(), seq.length()));
+        registry.counter("llmpipe.prefill.kv.handoff.bytes", "codec", codec.wireName()).increment(payload.length);
+        return splitter.split(header, ByteBuffer.wrap(payload), KvHandoffSplitter.newHandoffId(),
+                codec.layerBytes(c.kvHeads(), c.headSize(), seq.length()));
     }
 
     @jakarta.annotation.PreDestroy

@@ -67,15 +67,37 @@ public final class KvHandoffSplitter {
      * @param payload the encoded cache from its position to its limit; its position is not moved
      */
     public List<KvMessage> split(KvHandoffHeader header, ByteBuffer payload, long handoffId) {
+        return split(header, payload, handoffId, Long.MAX_VALUE);
+    }
+
+    /**
+     * The handoff's messages with no chunk crossing a multiple of {@code sectionBytes}: with the bytes of
+     * one layer, each chunk holds part of one layer only, so a chunk can be checked and placed knowing
+     * which layer it carries.
+     *
+     * @param payload      the encoded cache from its position to its limit; its position is not moved
+     * @param sectionBytes >= 1
+     */
+    public List<KvMessage> split(KvHandoffHeader header, ByteBuffer payload, long handoffId, long sectionBytes) {
+        if (sectionBytes < 1) {
+            throw new IllegalArgumentException("sectionBytes must be >= 1, got " + sectionBytes);
+        }
         ByteBuffer bytes = payload.slice();
         int length = bytes.remaining();
-        int chunkCount = chunkCount(length);
+        var bounds = new ArrayList<int[]>();
+        int offset = 0;
+        do {
+            long sectionEnd = Math.min(length, (offset / sectionBytes + 1) * sectionBytes);
+            int size = (int) Math.min(chunkBytes, sectionEnd - offset);
+            bounds.add(new int[]{offset, size});
+            offset += size;
+        } while (offset < length);
+        int chunkCount = bounds.size();
         var messages = new ArrayList<KvMessage>(chunkCount + 1);
         messages.add(new KvHandoffStart(handoffId, length, chunkCount, header));
         for (int i = 0; i < chunkCount; i++) {
-            int offset = i * chunkBytes;
-            int size = Math.min(chunkBytes, length - offset);
-            messages.add(KvChunk.of(header.requestId(), handoffId, i, chunkCount, offset, bytes.slice(offset, size)));
+            int[] b = bounds.get(i);
+            messages.add(KvChunk.of(header.requestId(), handoffId, i, chunkCount, b[0], bytes.slice(b[0], b[1])));
         }
         return Collections.unmodifiableList(messages);
     }

@@ -57,6 +57,29 @@ class KvHandoffSplitterTest {
     }
 
     @Test
+    void layerAlignedChunksNeverCrossALayerAndReassemble() {
+        var splitter = new KvHandoffSplitter(100);
+        byte[] bytes = payload(3 * 130, 7); // three layers of 130 bytes
+        List<KvMessage> messages = splitter.split(HEADER, ByteBuffer.wrap(bytes), 9L, 130);
+        int[] offsets = {0, 100, 130, 230, 260, 360};
+        int[] lengths = {100, 30, 100, 30, 100, 30};
+        assertEquals(offsets.length + 1, messages.size());
+        assertEquals(offsets.length, ((KvHandoffStart) messages.get(0)).chunkCount());
+        var assembler = new KvHandoffAssembler(HEADER.modelFingerprint());
+        java.util.Optional<KvHandoff> done = java.util.Optional.empty();
+        for (int i = 0; i < messages.size(); i++) {
+            if (i > 0) {
+                KvChunk chunk = (KvChunk) messages.get(i);
+                assertEquals(offsets[i - 1], chunk.payloadOffset());
+                assertEquals(lengths[i - 1], chunk.payloadLength());
+            }
+            done = assembler.accept(messages.get(i));
+        }
+        assertEquals(ByteBuffer.wrap(bytes), done.orElseThrow().payload());
+        assertThrows(IllegalArgumentException.class, () -> splitter.split(HEADER, ByteBuffer.wrap(bytes), 9L, 0));
+    }
+
+    @Test
     void everySerializedValueOfAFiveMegabyteHandoffIsBelowOneMebibyte() {
         byte[] bytes = payload(5_000_000, 2);
         List<KvMessage> messages = new KvHandoffSplitter().split(HEADER, ByteBuffer.wrap(bytes));

@@ -43,6 +43,7 @@ public final class KiviKvCache implements KvCache {
     private final int valueGroupSize;
     private final int valueGroupsPerHead;
     private final int valueGroups;
+    private final boolean vectorized;
     private final Layer[] data;
 
     public KiviKvCache(int layers, int kvHeads, int headSize, int maxPositions, KiviCodec codec) {
@@ -62,6 +63,7 @@ public final class KiviKvCache implements KvCache {
         this.valueGroupSize = codec.valueGroupSize(headSize);
         this.valueGroupsPerHead = (headSize + valueGroupSize - 1) / valueGroupSize;
         this.valueGroups = codec.valueGroups(kvHeads, headSize);
+        this.vectorized = KiviKernels.vectorized(headBytes, valueGroupSize);
         this.data = new Layer[layers];
         for (int l = 0; l < layers; l++) {
             data[l] = new Layer(kvDim);
@@ -294,7 +296,6 @@ public final class KiviKvCache implements KvCache {
         int hs = headSize;
         int kvo = kh * hs;
         int headOff = kh * headBytes;
-        int perByte = 8 / bits;
         float scale = (float) (1.0 / Math.sqrt(hs));
         float[] scores = s.scores, qs = s.qs, acc = s.acc;
         int positions = position + 1;
@@ -310,14 +311,7 @@ public final class KiviKvCache implements KvCache {
                 bias += q[qo + c] * d.keyMin[so + c];
             }
             for (int p = first; p < first + groupSize; p++) {
-                int rowOff = p * rowBytes + headOff;
-                float dot = bias;
-                for (int k = 0, shift = 0; k < perByte; k++, shift += bits) {
-                    int base = k * headBytes;
-                    for (int j = 0; j < headBytes; j++) {
-                        dot += qs[base + j] * ((d.keyCodes[rowOff + j] >> shift) & mask);
-                    }
-                }
+                float dot = bias + KiviKernels.dot(qs, d.keyCodes, p * rowBytes + headOff, headBytes, bits, vectorized);
                 float sc = dot * scale;
                 scores[p] = sc;
                 max = Math.max(max, sc);
@@ -353,13 +347,7 @@ public final class KiviKvCache implements KvCache {
                 weight[g] = pr * d.valueScale[so + g];
                 minSum[g] += pr * d.valueMin[so + g];
             }
-            int rowOff = p * rowBytes + headOff;
-            for (int k = 0, shift = 0; k < perByte; k++, shift += bits) {
-                int base = k * headBytes;
-                for (int j = 0; j < headBytes; j++) {
-                    acc[base + j] += weight[channelGroup[base + j]] * ((d.valueCodes[rowOff + j] >> shift) & mask);
-                }
-            }
+            KiviKernels.accumulate(acc, weight, channelGroup, d.valueCodes, p * rowBytes + headOff, headBytes, bits, vectorized);
         }
         for (int c = 0; c < hs; c++) {
             acc[c] += minSum[channelGroup[c]];
