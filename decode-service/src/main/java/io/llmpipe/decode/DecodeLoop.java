@@ -70,6 +70,7 @@ public final class DecodeLoop implements AutoCloseable {
     // loop thread only
     private final Map<String, Active> active = new HashMap<>();
     private volatile int activeNow;
+    private volatile long cacheBytesNow;
 
     private final Timer stepTime;
     private final DistributionSummary batchSize;
@@ -92,6 +93,8 @@ public final class DecodeLoop implements AutoCloseable {
         cancelled = Counter.builder("llmpipe.decode.cancelled").description("Requests cancelled while decoding or waiting").register(registry);
         Gauge.builder("llmpipe.decode.active", this, DecodeLoop::activeCount)
                 .description("Requests in the batch").register(registry);
+        Gauge.builder("llmpipe.decode.kv.bytes", this, l -> l.cacheBytesNow).baseUnit("bytes")
+                .description("Heap held by the KV caches of the requests in the batch (KIVI caches hold codes)").register(registry);
         Gauge.builder("llmpipe.decode.waiting", this, DecodeLoop::waitingCount)
                 .description("Handoffs waiting for a batch slot").register(registry);
         thread = Thread.ofPlatform().name("decode-loop").daemon().start(this::run);
@@ -227,6 +230,11 @@ public final class DecodeLoop implements AutoCloseable {
             step();
         }
         activeNow = batcher.activeCount();
+        long bytes = 0;
+        for (Active a : active.values()) {
+            bytes += a.work().sequence().cache().bytes();
+        }
+        cacheBytesNow = bytes;
         return true;
     }
 

@@ -93,6 +93,7 @@ public final class KvBench {
             for (int n : options.contexts()) {
                 sizesAndThroughput(report, n, parallel);
             }
+            decodeStep(new BenchReport("warm-up"), 2048, parallel); // every codec's kernels compiled before timing
             for (int n : options.stepContexts()) {
                 decodeStep(report, n, parallel);
             }

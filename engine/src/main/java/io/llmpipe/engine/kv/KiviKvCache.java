@@ -44,6 +44,7 @@ public final class KiviKvCache implements KvCache {
     private final int valueGroupsPerHead;
     private final int valueGroups;
     private final boolean vectorized;
+    private final int[] bitAddress; // per channel: byte offset in a packed row * 8 + shift
     private final Layer[] data;
 
     public KiviKvCache(int layers, int kvHeads, int headSize, int maxPositions, KiviCodec codec) {
@@ -64,6 +65,11 @@ public final class KiviKvCache implements KvCache {
         this.valueGroupsPerHead = (headSize + valueGroupSize - 1) / valueGroupSize;
         this.valueGroups = codec.valueGroups(kvHeads, headSize);
         this.vectorized = KiviKernels.vectorized(headBytes, valueGroupSize);
+        this.bitAddress = new int[kvDim];
+        for (int c = 0; c < kvDim; c++) {
+            int head = c / headSize, j = c % headSize;
+            bitAddress[c] = (head * headBytes + j % headBytes) * 8 + j / headBytes * bits;
+        }
         this.data = new Layer[layers];
         for (int l = 0; l < layers; l++) {
             data[l] = new Layer(kvDim);
@@ -220,23 +226,16 @@ public final class KiviKvCache implements KvCache {
         if (scale == 0f) {
             return 0;
         }
-        int q = Math.round((x - min) / scale);
-        return Math.clamp(q, 0, mask);
-    }
-
-    /** Where channel {@code c}'s code sits: byte offset in the row times 8 plus the bit shift. */
-    private int bitAddress(int c) {
-        int head = c / headSize, j = c % headSize;
-        return (head * headBytes + j % headBytes) * 8 + j / headBytes * bits;
+        return Math.clamp(Math.round((x - min) / scale), 0, mask);
     }
 
     private void pack(byte[] codes, int rowOff, int c, int q) {
-        int a = bitAddress(c);
+        int a = bitAddress[c];
         codes[rowOff + (a >>> 3)] |= (byte) (q << (a & 7));
     }
 
     private int unpack(byte[] codes, int rowOff, int c) {
-        int a = bitAddress(c);
+        int a = bitAddress[c];
         return (codes[rowOff + (a >>> 3)] >> (a & 7)) & mask;
     }
 
