@@ -99,6 +99,16 @@ public final class LocalKafka implements AutoCloseable {
                 + "(./mvnw -pl deploy/local-kafka package) or set -D" + LIB_PROPERTY);
     }
 
+    /** The last {@code lines} lines of {@code file}, or a note that it cannot be read. */
+    static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
     public static LocalKafka start(Options options) throws IOException, InterruptedException {
         Path lib = options.libDir() != null ? options.libDir() : defaultLibDir();
         if (!Files.isDirectory(lib)) {
@@ -116,13 +126,21 @@ public final class LocalKafka implements AutoCloseable {
         String classPath = lib.resolve("*").toString();
 
         if (!Files.exists(logs.resolve("meta.properties"))) {
-            // KRaft storage must be formatted with a cluster id once.
-            Process format = new ProcessBuilder(java, "-cp", classPath, "kafka.tools.StorageTool", "format",
-                    "-t", clusterId(), "-c", config.toString(), "--standalone")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-            if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+            // KRaft storage must be formatted with a cluster id once. A second try covers a tool that
+            // failed for a passing reason (it has, once, on a loaded CI machine).
+            for (int attempt = 1; ; attempt++) {
+                Process format = new ProcessBuilder(java, "-cp", classPath, "kafka.tools.StorageTool", "format",
+                        "-t", clusterId(), "-c", config.toString(), "--standalone", "--ignore-formatted")
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                boolean exited = format.waitFor(60, TimeUnit.SECONDS);
+                if (exited && format.exitValue() == 0) {
+                    break;
+                }
                 format.destroyForcibly();
-                throw new IOException("formatting Kafka storage failed; see " + log);
+                if (attempt == 2) {
+                    throw new IOException("formatting Kafka storage failed (" + (exited ? "exit " + format.exitValue() : "timed out")
+                            + "); " + log + " ends with:\n" + tail(log, 20));
+                }
             }
         }
         List<String> cmd = new ArrayList<>(List.of(java, "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC",
