@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
         description = "Run a benchmark suite; prints a table and writes target/bench/<suite>.json.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "Suite: engine (model runtime), pipeline (the services through Kafka), attention (sparse prefill) or kv (KV handoff codecs).")
+    @Parameters(index = "0", description = "Suite: engine (model runtime), pipeline (the services through Kafka), attention (sparse prefill), kv (KV handoff codecs) or retrieval (HNSW vs Lucene).")
     String suite;
 
     @Parameters(index = "1", arity = "0..1", hidden = true, description = "engine-group only: the group to run.")
@@ -86,6 +86,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kv-residual-length", defaultValue = "128", description = "kv: KIVI full-precision window (default: ${DEFAULT-VALUE}).")
     int kvResidualLength;
 
+    @Option(names = "--ef", split = ",", defaultValue = "10,16,24,32,48,64,96,128", description = "retrieval: query-time beam widths (default: ${DEFAULT-VALUE}).")
+    int[] efs;
+
+    @Option(names = "--queries", defaultValue = "1000", description = "retrieval: queries per measurement (default: ${DEFAULT-VALUE}).")
+    int retrievalQueries;
+
     @Option(names = "--requests", defaultValue = "100", description = "pipeline: requests per latency measurement (default: ${DEFAULT-VALUE}).")
     int requests;
 
@@ -121,7 +127,10 @@ final class BenchCommand implements Callable<Integer> {
             case "kv" -> new io.llmpipe.cli.bench.KvBench(new io.llmpipe.cli.bench.KvBench.Options(
                     kvContexts, kvStepContexts, kvHandoffTokens, modelLayers, kvGroupSize, kvResidualLength,
                     Path.of(System.getProperty("llmpipe.project.dir", ".")).toAbsolutePath().normalize(), out.normalize()), log).run();
-            default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite + "' (known: engine, pipeline, attention, kv)");
+            case "retrieval" -> new io.llmpipe.cli.bench.RetrievalBench(new io.llmpipe.cli.bench.RetrievalBench.Options(
+                    shared.resolve("data").normalize(), 16, 100, efs, retrievalQueries), log).run();
+            default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite
+                    + "' (known: engine, pipeline, attention, kv, retrieval)");
         };
         report.print(stdout);
         stdout.println("wrote " + report.writeJson(out.normalize()));

@@ -158,6 +158,12 @@ public final class HnswIndex {
         return similarity.compare(q, 0, vectorPages[ordinal >>> PAGE_BITS], (ordinal & (PAGE - 1)) * dimension, dimension);
     }
 
+    /** {@link #score(float[], int)}, or any value below {@code floor} when it is below it. */
+    private float scoreAbove(float[] q, int ordinal, float floor) {
+        return similarity.compareAbove(q, 0, vectorPages[ordinal >>> PAGE_BITS], (ordinal & (PAGE - 1)) * dimension,
+                dimension, floor);
+    }
+
     private float score(int a, int b) {
         float[][] pages = vectorPages;
         return similarity.compare(pages[a >>> PAGE_BITS], (a & (PAGE - 1)) * dimension,
@@ -347,8 +353,9 @@ public final class HnswIndex {
                 if (!s.visit(n)) {
                     continue;
                 }
-                float sc = score(q, n);
-                if (results.size() < ef || sc > results.topScore()) {
+                boolean full = results.size() >= ef;
+                float sc = full ? scoreAbove(q, n, results.topScore()) : score(q, n);
+                if (!full || sc > results.topScore()) {
                     candidates.push(n, sc);
                     if (accept == null || accept.test(n)) {
                         results.push(n, sc);
@@ -387,7 +394,12 @@ public final class HnswIndex {
             currentScore = Float.intBitsToFloat(best[1]);
         }
         Scratch s = scratch.get();
-        IntPredicate accept = filter == null ? n -> !node(n).deleted : n -> !node(n).deleted && filter.test(n);
+        IntPredicate accept;
+        if (deleted.get() == 0) {
+            accept = filter; // null: every element, no per-element test
+        } else {
+            accept = filter == null ? n -> !node(n).deleted : n -> !node(n).deleted && filter.test(n);
+        }
         searchLayer(s, q, new int[]{current}, Math.max(ef, k), 0, accept, -1);
         ScoredQueue results = s.results;
         while (results.size() > k) {

@@ -21,6 +21,15 @@ public enum Similarity {
         return this == EUCLIDEAN ? -VectorKernels.squareDistance(a, ao, b, bo, dim) : VectorKernels.dot(a, ao, b, bo, dim);
     }
 
+    /**
+     * {@link #compare}, except that a result below {@code floor} may come back as any value below it
+     * (Euclidean stops summing once the distance is certain to be too large).
+     */
+    float compareAbove(float[] a, int ao, float[] b, int bo, int dim, float floor) {
+        return this == EUCLIDEAN ? -VectorKernels.squareDistanceBounded(a, ao, b, bo, dim, -floor)
+                : VectorKernels.dot(a, ao, b, bo, dim);
+    }
+
     /** The reported score of an internal one. */
     public float score(float internal) {
         return this == EUCLIDEAN ? 1f / (1f - internal) : internal;

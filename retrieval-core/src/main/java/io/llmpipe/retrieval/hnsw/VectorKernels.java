@@ -4,7 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Distance kernels on the Vector API: two accumulators per call so the FMA latency is hidden. */
+/**
+ * Distance kernels on the Vector API: four accumulators hide the FMA latency, then whole vectors, then
+ * a scalar tail shorter than one vector (784 = 12 x 64 + 16: MNIST has no scalar tail).
+ */
 final class VectorKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
@@ -12,17 +15,19 @@ final class VectorKernels {
     }
 
     static float dot(float[] a, int ao, float[] b, int bo, int dim) {
+        int len = F.length();
         int i = 0;
-        float sum = 0f;
-        if (dim >= 2 * F.length()) {
-            FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
-            int bound = dim - dim % (2 * F.length());
-            for (; i < bound; i += 2 * F.length()) {
-                acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
-                acc1 = FloatVector.fromArray(F, a, ao + i + F.length()).fma(FloatVector.fromArray(F, b, bo + i + F.length()), acc1);
-            }
-            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
+        for (int bound = dim - 4 * len; i <= bound; i += 4 * len) {
+            acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
+            acc1 = FloatVector.fromArray(F, a, ao + i + len).fma(FloatVector.fromArray(F, b, bo + i + len), acc1);
+            acc2 = FloatVector.fromArray(F, a, ao + i + 2 * len).fma(FloatVector.fromArray(F, b, bo + i + 2 * len), acc2);
+            acc3 = FloatVector.fromArray(F, a, ao + i + 3 * len).fma(FloatVector.fromArray(F, b, bo + i + 3 * len), acc3);
         }
+        for (int bound = dim - len; i <= bound; i += len) {
+            acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
         for (; i < dim; i++) {
             sum += a[ao + i] * b[bo + i];
         }
@@ -30,19 +35,65 @@ final class VectorKernels {
     }
 
     static float squareDistance(float[] a, int ao, float[] b, int bo, int dim) {
+        int len = F.length();
         int i = 0;
-        float sum = 0f;
-        if (dim >= 2 * F.length()) {
-            FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
-            int bound = dim - dim % (2 * F.length());
-            for (; i < bound; i += 2 * F.length()) {
-                FloatVector d0 = FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i));
-                FloatVector d1 = FloatVector.fromArray(F, a, ao + i + F.length()).sub(FloatVector.fromArray(F, b, bo + i + F.length()));
-                acc0 = d0.fma(d0, acc0);
-                acc1 = d1.fma(d1, acc1);
-            }
-            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
+        for (int bound = dim - 4 * len; i <= bound; i += 4 * len) {
+            FloatVector d0 = FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i));
+            FloatVector d1 = FloatVector.fromArray(F, a, ao + i + len).sub(FloatVector.fromArray(F, b, bo + i + len));
+            FloatVector d2 = FloatVector.fromArray(F, a, ao + i + 2 * len).sub(FloatVector.fromArray(F, b, bo + i + 2 * len));
+            FloatVector d3 = FloatVector.fromArray(F, a, ao + i + 3 * len).sub(FloatVector.fromArray(F, b, bo + i + 3 * len));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+            acc2 = d2.fma(d2, acc2);
+            acc3 = d3.fma(d3, acc3);
         }
+        for (int bound = dim - len; i <= bound; i += len) {
+            FloatVector d = FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i));
+            acc0 = d.fma(d, acc0);
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < dim; i++) {
+            float d = a[ao + i] - b[bo + i];
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /**
+     * {@link #squareDistance}, or any value above {@code bound} as soon as a partial sum (checked every
+     * 256 dimensions) exceeds it: a neighbour that cannot enter the results costs only part of its
+     * distance.
+     */
+    static float squareDistanceBounded(float[] a, int ao, float[] b, int bo, int dim, float bound) {
+        int len = F.length();
+        int i = 0;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
+        int step = 4 * len;
+        int checkEvery = Math.max(step, 256 / step * step);
+        int nextCheck = checkEvery;
+        for (int end = dim - step; i <= end; i += step) {
+            FloatVector d0 = FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i));
+            FloatVector d1 = FloatVector.fromArray(F, a, ao + i + len).sub(FloatVector.fromArray(F, b, bo + i + len));
+            FloatVector d2 = FloatVector.fromArray(F, a, ao + i + 2 * len).sub(FloatVector.fromArray(F, b, bo + i + 2 * len));
+            FloatVector d3 = FloatVector.fromArray(F, a, ao + i + 3 * len).sub(FloatVector.fromArray(F, b, bo + i + 3 * len));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+            acc2 = d2.fma(d2, acc2);
+            acc3 = d3.fma(d3, acc3);
+            if (i + step == nextCheck && i + step < dim) {
+                nextCheck += checkEvery;
+                float partial = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+                if (partial > bound) {
+                    return partial;
+                }
+            }
+        }
+        for (int end = dim - len; i <= end; i += len) {
+            FloatVector d = FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i));
+            acc0 = d.fma(d, acc0);
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
         for (; i < dim; i++) {
             float d = a[ao + i] - b[bo + i];
             sum += d * d;
