@@ -33,7 +33,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", split = ",", description = "Thread counts to measure (default: 1 and all cores).")
     int[] threads;
 
-    @Option(names = "--quick", description = "Skip the 1B-shaped models (engine: seconds instead of minutes; pipeline: latency only).")
+    @Option(names = "--quick", description = "Skip the 1B-shaped models (engine: seconds instead of minutes; pipeline: latency only);"
+            + " retrieval: MNIST only, no embedding data sets.")
     boolean quick;
 
     @Option(names = "--prefill-tokens", defaultValue = "128", description = "Prompt length for prefill speed (default: ${DEFAULT-VALUE}).")
@@ -128,7 +129,8 @@ final class BenchCommand implements Callable<Integer> {
                     kvContexts, kvStepContexts, kvHandoffTokens, modelLayers, kvGroupSize, kvResidualLength,
                     Path.of(System.getProperty("llmpipe.project.dir", ".")).toAbsolutePath().normalize(), out.normalize()), log).run();
             case "retrieval" -> new io.llmpipe.cli.bench.RetrievalBench(new io.llmpipe.cli.bench.RetrievalBench.Options(
-                    shared.resolve("data").normalize(), 16, 100, efs, retrievalQueries), log).run();
+                    shared.resolve("data").normalize(), out.normalize().resolve("cache"), 16, 100, efs, retrievalQueries,
+                    !quick), log).run();
             default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite
                     + "' (known: engine, pipeline, attention, kv, retrieval)");
         };

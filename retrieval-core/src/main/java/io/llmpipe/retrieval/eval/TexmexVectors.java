@@ -40,6 +40,25 @@ public final class TexmexVectors {
         return out.toArray(int[][]::new);
     }
 
+    /** Writes {@code vectors} as {@code .fvecs} (through a temporary file, so a crash leaves no half file). */
+    public static void writeFvecs(Path file, float[][] vectors) throws IOException {
+        int bytes = 0;
+        for (float[] v : vectors) {
+            bytes += 4 + 4 * v.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (float[] v : vectors) {
+            b.putInt(v.length);
+            for (float x : v) {
+                b.putFloat(x);
+            }
+        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, b.array());
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
     private static int dimension(ByteBuffer b, Path file) throws IOException {
         if (b.remaining() < 4) {
             throw new IOException(file + ": truncated record");

@@ -1,0 +1,29 @@
+package io.llmpipe.retrieval.embed;
+
+import java.util.List;
+
+/** Turns texts into unit-length vectors that a cosine index compares. Implementations are thread-safe. */
+public interface Embedder extends AutoCloseable {
+
+    /** The model's name, reported with results and used to key cached embeddings. */
+    String name();
+
+    /** Identifies the exact embedding function (model and how texts are prepared), to key cached embeddings. */
+    default String fingerprint() {
+        return name();
+    }
+
+    int dimension();
+
+    /** One unit-length embedding per text, in order; the batch runs in one call of the model where it can. */
+    float[][] embed(List<String> texts);
+
+    /** One text. */
+    default float[] embed(String text) {
+        return embed(List.of(text))[0];
+    }
+
+    @Override
+    default void close() {
+    }
+}
