@@ -35,29 +35,7 @@ final class VectorKernels {
     }
 
     static float squareDistance(float[] a, int ao, float[] b, int bo, int dim) {
-        int len = F.length();
-        int i = 0;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
-        for (int bound = dim - 4 * len; i <= bound; i += 4 * len) {
-            FloatVector d0 = FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i));
-            FloatVector d1 = FloatVector.fromArray(F, a, ao + i + len).sub(FloatVector.fromArray(F, b, bo + i + len));
-            FloatVector d2 = FloatVector.fromArray(F, a, ao + i + 2 * len).sub(FloatVector.fromArray(F, b, bo + i + 2 * len));
-            FloatVector d3 = FloatVector.fromArray(F, a, ao + i + 3 * len).sub(FloatVector.fromArray(F, b, bo + i + 3 * len));
-            acc0 = d0.fma(d0, acc0);
-            acc1 = d1.fma(d1, acc1);
-            acc2 = d2.fma(d2, acc2);
-            acc3 = d3.fma(d3, acc3);
-        }
-        for (int bound = dim - len; i <= bound; i += len) {
-            FloatVector d = FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i));
-            acc0 = d.fma(d, acc0);
-        }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
-        for (; i < dim; i++) {
-            float d = a[ao + i] - b[bo + i];
-            sum += d * d;
-        }
-        return sum;
+        return squareDistanceBounded(a, ao, b, bo, dim, Float.POSITIVE_INFINITY);
     }
 
     /**
@@ -81,7 +59,7 @@ final class VectorKernels {
             acc1 = d1.fma(d1, acc1);
             acc2 = d2.fma(d2, acc2);
             acc3 = d3.fma(d3, acc3);
-            if (i + step == nextCheck && i + step < dim) {
+            if (i + step == nextCheck && i + step < dim && bound != Float.POSITIVE_INFINITY) {
                 nextCheck += checkEvery;
                 float partial = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
                 if (partial > bound) {
