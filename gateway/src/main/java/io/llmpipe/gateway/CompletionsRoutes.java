@@ -1,5 +1,7 @@
 package io.llmpipe.gateway;
 
+import io.llmpipe.service.OpenAiError;
+import io.llmpipe.service.ApiException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmpipe.protocol.GenerationRequest;
 import io.llmpipe.protocol.SamplingParameters;

@@ -1,5 +1,6 @@
 package io.llmpipe.gateway;
 
+import io.llmpipe.service.ApiException;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

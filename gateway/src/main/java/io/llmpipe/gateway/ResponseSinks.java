@@ -1,5 +1,6 @@
 package io.llmpipe.gateway;
 
+import io.llmpipe.service.OpenAiError;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

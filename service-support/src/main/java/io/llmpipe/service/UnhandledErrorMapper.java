@@ -1,10 +1,10 @@
-package io.llmpipe.gateway;
+package io.llmpipe.service;
 
-import io.quarkus.logging.Log;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
+import org.jboss.logging.Logger;
 
 /**
  * Any exception nothing else handled: logged with its stack trace, answered as a 500
@@ -12,10 +12,11 @@ import jakarta.ws.rs.ext.Provider;
  */
 @Provider
 public class UnhandledErrorMapper implements ExceptionMapper<Throwable> {
+    private static final Logger LOG = Logger.getLogger(UnhandledErrorMapper.class);
 
     @Override
     public Response toResponse(Throwable e) {
-        Log.error("Unhandled error", e);
+        LOG.error("Unhandled error", e);
         return Response.serverError()
                 .type(MediaType.APPLICATION_JSON_TYPE)
                 .entity(OpenAiError.of(500, "The server had an error while processing your request.", "internal_error"))

@@ -1,8 +1,8 @@
-package io.llmpipe.gateway;
+package io.llmpipe.service;
 
 /**
  * OpenAI's error body: {@code {"error":{"message":...,"type":...,"param":null,"code":...}}}.
- * Every error the gateway returns has this shape.
+ * Every error the services return has this shape.
  */
 public record OpenAiError(Detail error) {
 

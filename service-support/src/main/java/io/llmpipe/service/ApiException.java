@@ -1,7 +1,7 @@
-package io.llmpipe.gateway;
+package io.llmpipe.service;
 
 /**
- * A request the gateway refuses, with the HTTP status and OpenAI error fields to answer it with.
+ * A request a service refuses, with the HTTP status and OpenAI error fields to answer it with.
  * Thrown while reading and checking a request, before anything is queued.
  */
 public final class ApiException extends RuntimeException {

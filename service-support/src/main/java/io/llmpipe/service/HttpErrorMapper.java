@@ -1,4 +1,4 @@
-package io.llmpipe.gateway;
+package io.llmpipe.service;
 
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
