@@ -186,7 +186,7 @@ public final class RetrievalBench {
                           HnswIndex index) {
         List<Reranker.Candidate> candidates(float[] query, int k) {
             return index.search(query, k, 200).stream().map(h -> new Reranker.Candidate(h.ordinal(),
-                    set.documents().get(h.ordinal()).id(), vectors[h.ordinal()], sentences[h.ordinal()], titles[h.ordinal()])).toList();
+                    set.documents().get(h.ordinal()).id(), set.documents().get(h.ordinal()).text(), vectors[h.ordinal()], sentences[h.ordinal()], titles[h.ordinal()])).toList();
         }
 
         List<String> bm25(String query, int k) {

@@ -31,7 +31,7 @@ class MultiViewRerankerTest {
         List<Reranker.Candidate> candidates = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             lexical.add(i, "passage " + i + (i % 3 == 0 ? " about insulin resistance" : " about something else"));
-            candidates.add(new Reranker.Candidate(i, "d" + i, unit(r, 16), new float[][]{unit(r, 16), unit(r, 16)},
+            candidates.add(new Reranker.Candidate(i, "d" + i, null, unit(r, 16), new float[][]{unit(r, 16), unit(r, 16)},
                     i % 2 == 0 ? unit(r, 16) : null));
         }
         MultiViewReranker reranker = new MultiViewReranker(lexical, MultiViewReranker.Weights.EQUAL);
@@ -52,11 +52,11 @@ class MultiViewRerankerTest {
         List<Reranker.Candidate> candidates = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             lexical.add(i, "common words only here " + i);
-            candidates.add(new Reranker.Candidate(i, "d" + i, unit(r, 32), new float[][]{unit(r, 32)}, unit(r, 32)));
+            candidates.add(new Reranker.Candidate(i, "d" + i, null, unit(r, 32), new float[][]{unit(r, 32)}, unit(r, 32)));
         }
         // d7 holds the query's rare term; d11 has one sentence equal to the query
         lexical.add(7, "common words and the rare term zanamivir");
-        candidates.set(11, new Reranker.Candidate(11, "d11", unit(r, 32), new float[][]{unit(r, 32), q.clone()}, unit(r, 32)));
+        candidates.set(11, new Reranker.Candidate(11, "d11", null, unit(r, 32), new float[][]{unit(r, 32), q.clone()}, unit(r, 32)));
         var lexicalOnly = new MultiViewReranker(lexical, new MultiViewReranker.Weights(0, 0, 1, 0));
         assertEquals("d7", lexicalOnly.rerank(q, "zanamivir trials", candidates).getFirst().candidate().id());
         var sentenceOnly = new MultiViewReranker(lexical, new MultiViewReranker.Weights(0, 1, 0, 0));
