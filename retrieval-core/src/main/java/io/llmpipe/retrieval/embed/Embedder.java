@@ -15,6 +15,12 @@ public interface Embedder extends AutoCloseable {
 
     int dimension();
 
+    /** The model's window in tokens, the markers it adds included: longer texts are cut to it. */
+    int maxTokens();
+
+    /** How many tokens the model reads for the text, the markers it adds included, before any cut. */
+    int countTokens(String text);
+
     /** One unit-length embedding per text, in order; the batch runs in one call of the model where it can. */
     float[][] embed(List<String> texts);
 

@@ -1,5 +1,6 @@
 package io.llmpipe.retrieval.embed;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.langchain4j.data.embedding.Embedding;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -35,6 +37,7 @@ public final class OnnxEmbedder implements Embedder {
     private final ExecutorService pool;
     private final AbstractInProcessEmbeddingModel model;
     private final int dimension;
+    private final HuggingFaceTokenizer counter;
 
     /** LangChain4j's in-process model around an encoder built here. */
     private static final class Model extends AbstractInProcessEmbeddingModel {
@@ -57,8 +60,12 @@ public final class OnnxEmbedder implements Embedder {
         this.maxTokens = maxTokens;
         this.pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(),
                 Thread.ofPlatform().name("embed-", 0).daemon().factory());
-        this.model = new Model(new OnnxBertBiEncoder(onnx, windowed(tokenizerJson, maxTokens), pooling), pool);
+        byte[] tokenizer = tokenizerJson.readAllBytes();
+        this.model = new Model(new OnnxBertBiEncoder(onnx, windowed(new ByteArrayInputStream(tokenizer), maxTokens), pooling), pool);
         this.dimension = model.dimension();
+        // A second tokenizer without the cut, to tell how long a text is (chunking, usage).
+        this.counter = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizer),
+                Map.of("truncation", "false", "padding", "false"));
     }
 
     /** all-MiniLM-L6-v2 (384 dimensions, mean pooling, 256 word pieces), loaded from the classpath. */
@@ -134,6 +141,16 @@ public final class OnnxEmbedder implements Embedder {
     }
 
     @Override
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    @Override
+    public int countTokens(String text) {
+        return counter.encode(text).getIds().length;
+    }
+
+    @Override
     public float[][] embed(List<String> texts) {
         if (texts.isEmpty()) {
             return new float[0][];
@@ -163,5 +180,6 @@ public final class OnnxEmbedder implements Embedder {
     @Override
     public void close() {
         pool.shutdownNow();
+        counter.close();
     }
 }
