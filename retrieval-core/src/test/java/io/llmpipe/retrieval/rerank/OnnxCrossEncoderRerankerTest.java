@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import io.llmpipe.retrieval.rerank.TinyCrossEncoders.Head;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,10 +36,7 @@ class OnnxCrossEncoderRerankerTest {
 
     @BeforeAll
     static void tokenizer() throws IOException {
-        tokenizerJson = dir.resolve("tokenizer.json");
-        try (InputStream in = AllMiniLmL6V2EmbeddingModel.class.getResourceAsStream("/all-minilm-l6-v2-tokenizer.json")) {
-            Files.copy(in, tokenizerJson);
-        }
+        tokenizerJson = TinyCrossEncoders.miniLmTokenizer(dir);
         try (HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(tokenizerJson)) {
             long[] ids = t.encode("paris", false, false).getIds();
             assertEquals(1, ids.length, "paris is one word piece");

