@@ -44,12 +44,16 @@ public enum Similarity {
         };
     }
 
+    /** Also takes {@code euclidean} for {@code l2}. */
     public static Similarity fromWireName(String name) {
+        if ("euclidean".equals(name)) {
+            return EUCLIDEAN;
+        }
         for (Similarity s : values()) {
             if (s.wireName().equals(name)) {
                 return s;
             }
         }
-        throw new IllegalArgumentException("unknown similarity '" + name + "' (cosine, dot, l2)");
+        throw new IllegalArgumentException("unknown similarity '" + name + "' (cosine, dot, l2 or euclidean)");
     }
 }

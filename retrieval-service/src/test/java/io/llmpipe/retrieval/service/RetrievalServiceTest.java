@@ -1,4 +1,4 @@
-package io.llmpipe.retrieval;
+package io.llmpipe.retrieval.service;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
