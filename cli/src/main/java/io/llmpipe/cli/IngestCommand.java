@@ -83,6 +83,9 @@ final class IngestCommand implements Callable<Integer> {
         if (skip < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--skip must be 0 or more, not " + skip);
         }
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--url must look like http://HOST:PORT, not " + url);
+        }
         Long size = file.equals("-") ? null : Files.size(inputPath()); // also says clearly when the file is missing
         RetrievalClient client = new RetrievalClient(url, collection);
         try (CountingInputStream raw = new CountingInputStream(file.equals("-") ? System.in : Files.newInputStream(inputPath()));
@@ -105,7 +108,7 @@ final class IngestCommand implements Callable<Integer> {
                     if (bar != null) {
                         bar.stepTo(raw.count());
                         double seconds = Math.max((System.nanoTime() - start) / 1e9, 1e-9);
-                        bar.setExtraMessage(String.format(Locale.ROOT, " %d docs, %.1f docs/s", upserted, upserted / seconds));
+                        bar.setExtraMessage(String.format(Locale.ROOT, " %d docs, %.0f docs/s", upserted, upserted / seconds));
                     }
                 });
             }
@@ -120,7 +123,7 @@ final class IngestCommand implements Callable<Integer> {
     private Path inputPath() throws NoSuchFileException {
         Path path = Path.of(file);
         if (!Files.isRegularFile(path)) {
-            throw new NoSuchFileException(file, null, "no such file");
+            throw new NoSuchFileException(file, null, Files.exists(path) ? "not a file" : "no such file");
         }
         return path;
     }
@@ -145,18 +148,31 @@ final class IngestCommand implements Callable<Integer> {
 
     /** A bar over the bytes of the file (compressed bytes for .gz), or null when stderr is not a terminal. */
     private ProgressBar progressBar(Long size) {
-        java.io.Console console = System.console();
-        if (noProgress || console == null || !console.isTerminal()) {
+        if (noProgress || !stderrIsTerminal()) {
             return null;
         }
         return new ProgressBarBuilder()
                 .setTaskName("ingest " + collection)
                 .setInitialMax(size != null ? size : -1)
                 .setUnit(" MiB", 1 << 20)
-                .showSpeed()
+                .showSpeed(new java.text.DecimalFormat("0.0", java.text.DecimalFormatSymbols.getInstance(Locale.ROOT)))
                 .setStyle(ProgressBarStyle.ASCII)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err))
                 .build();
+    }
+
+    /**
+     * Java only tells whether stdin and stdout are both a terminal; the bar needs stderr to be one (stdout may go to
+     * a file with --json, stdin may be the corpus). Linux names stderr's terminal in /proc; elsewhere ask Java.
+     */
+    private static boolean stderrIsTerminal() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException e) {
+            java.io.Console console = System.console();
+            return console != null && console.isTerminal();
+        }
     }
 
     private void report(IngestSummary summary, PrintWriter out, PrintWriter err) {

@@ -58,7 +58,9 @@ public final class RetrievalClient implements DocumentSink {
         HttpResponse<String> response;
         try {
             response = send(HttpRequest.newBuilder(base.resolve(collectionPath)).timeout(COLLECTION_TIMEOUT).GET().build());
-        } catch (IOException e) {
+        } catch (java.net.ConnectException e) {
+            throw new NoService("no retrieval-service at " + base + " (start it with ./pipeline up)", e);
+        } catch (IOException e) { // something answers, but not like HTTP: say what
             throw new NoService("no retrieval-service at " + base + " (start it with ./pipeline up): " + describe(e), e);
         }
         if (response.statusCode() == 200) {
