@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code pipeline} script. */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, version = "llmpipe 0.1.0",
         description = "Reactive streaming LLM-serving pipeline.",
-        subcommands = {GenerateCommand.class, UpCommand.class, BenchCommand.class})
+        subcommands = {GenerateCommand.class, UpCommand.class, BenchCommand.class, IngestCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
