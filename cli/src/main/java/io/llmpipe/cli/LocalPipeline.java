@@ -39,7 +39,7 @@ public final class LocalPipeline implements AutoCloseable {
      * @param context      context length, 0 = the model's
      * @param gatewayPort  the first gateway's port, 0 = any free port
      * @param gateways     how many gateway instances (each on its own port)
-     * @param dataDir      broker data and service logs
+     * @param dataDir      broker data, service logs and the retrieval collections ({@code retrieval/})
      * @param properties   extra system properties for every service (e.g. llmpipe.decode.max-batch), or for one
      *                     service when the key starts with its name and a colon ({@code decode-service:llmpipe.threads})
      */
@@ -153,6 +153,10 @@ public final class LocalPipeline implements AutoCloseable {
         }
         if (ports.containsKey("retrieval-service")) {
             cmd.add("-Dllmpipe.retrieval.url=http://127.0.0.1:" + ports.get("retrieval-service"));
+        }
+        if (module.equals("retrieval-service")) {
+            // collections outlive the pipeline: they sit beside the broker's data
+            cmd.add("-Dllmpipe.retrieval.data-dir=" + options.dataDir().resolve("retrieval").toAbsolutePath());
         }
         options.properties().forEach((k, v) -> {
             int colon = k.indexOf(':');

@@ -40,7 +40,7 @@ final class UpCommand implements Callable<Integer> {
             + "or SERVICE:KEY=VALUE to one (any service configuration, e.g. -D gateway:llmpipe.gateway.max-in-flight=128).")
     Map<String, String> serviceProperties = new java.util.LinkedHashMap<>();
 
-    @Option(names = "--data-dir", description = "Broker data and service logs (default: ~/.cache/llmpipe).")
+    @Option(names = "--data-dir", description = "Broker data, service logs and retrieval collections (default: ~/.cache/llmpipe).")
     Path dataDir;
 
     @Option(names = "--project-dir", hidden = true, defaultValue = "${sys:llmpipe.project.dir:-.}")
@@ -73,6 +73,8 @@ final class UpCommand implements Callable<Integer> {
         out.printf("  curl -N %s/v1/chat/completions -H 'Content-Type: application/json' \\%n"
                 + "    -d '{\"model\":\"%s\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}'%n%n",
                 pipeline.url("gateway"), baseName(model));
+        out.printf("  ./pipeline ingest docs FILE.jsonl --url %s     (then \"retrieval\":\"docs\" in a chat request)%n%n",
+                pipeline.url("retrieval-service"));
         out.flush();
         // Run until a process dies or Ctrl-C (the hook stops everything and releases us).
         while (!stopped.await(1, TimeUnit.SECONDS)) {

@@ -464,4 +464,150 @@ class PipelineEndToEndTest {
         assertEquals(expected.completionTokens(), got.usage().get("completion_tokens").asInt());
         assertEquals("length", got.finishReason());
     }
+
+    // ---- retrieval: ingest from the command line, search, RAG through the gateway, a crash ----
+
+    private static final Path SCIFACT = Path.of(System.getProperty("llmpipe.shared.dir"), "data", "beir-scifact");
+    /** SciFact test queries and the documents judged relevant to them, as ingested by the first retrieval test. */
+    private final Map<String, String> scifactQueries = new java.util.LinkedHashMap<>();
+    private final Map<String, java.util.Set<String>> scifactRelevant = new java.util.HashMap<>();
+    private int scifactDocuments;
+
+    private int ingest(String collection, Path file, StringWriter out, StringWriter err) {
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute("ingest", collection, file.toString(), "--url", pipeline.url("retrieval-service"), "--no-progress");
+    }
+
+    private HttpResponse<String> retrieval(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(pipeline.url("retrieval-service") + path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json");
+        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody()) : b.method(method, HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** How many of the queries find a judged-relevant document in their top 10. */
+    private int foundInTop10(boolean rerank) throws Exception {
+        int found = 0;
+        for (var q : scifactQueries.entrySet()) {
+            ObjectNode body = JSON.createObjectNode().put("query", q.getValue()).put("k", 10).put("rerank", rerank);
+            HttpResponse<String> resp = retrieval("POST", "/v1/collections/scifact/search", body.toString());
+            assertEquals(200, resp.statusCode(), resp.body());
+            for (JsonNode hit : JSON.readTree(resp.body()).get("data")) {
+                if (scifactRelevant.get(q.getKey()).contains(hit.get("document_id").asText())) {
+                    found++;
+                    break;
+                }
+            }
+        }
+        return found;
+    }
+
+    @Test
+    @Order(9)
+    void documentsIngestedFromTheCommandLineAreFoundByMeaning() throws Exception {
+        // 30 SciFact test queries, the documents judged relevant to them, 70 other documents, and one bad line
+        for (String line : Files.readAllLines(SCIFACT.resolve("qrels/test.tsv")).subList(1, 200)) {
+            String[] f = line.split("\t");
+            if (scifactRelevant.size() < 30 || scifactRelevant.containsKey(f[0])) {
+                scifactRelevant.computeIfAbsent(f[0], k -> new java.util.HashSet<>()).add(f[1]);
+            }
+        }
+        java.util.Set<String> wanted = new java.util.HashSet<>();
+        scifactRelevant.values().forEach(wanted::addAll);
+        for (String line : Files.readAllLines(SCIFACT.resolve("queries.jsonl"))) {
+            JsonNode q = JSON.readTree(line);
+            if (scifactRelevant.containsKey(q.get("_id").asText())) {
+                scifactQueries.put(q.get("_id").asText(), q.get("text").asText());
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        int others = 0;
+        try (var corpus = Files.lines(SCIFACT.resolve("corpus.jsonl"))) {
+            for (String line : (Iterable<String>) corpus::iterator) {
+                String id = JSON.readTree(line).get("_id").asText();
+                if (wanted.contains(id) || others++ < 70) {
+                    lines.add(line);
+                }
+            }
+        }
+        scifactDocuments = lines.size();
+        lines.add(lines.size() / 2, "{\"_id\": \"broken\", \"text\": ");
+        Path file = Files.createTempFile("scifact-subset", ".jsonl");
+        Files.write(file, lines);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(1, ingest("scifact", file, out, err), "one bad line makes the exit code 1: " + err);
+        assertTrue(out.toString().contains("ingested " + scifactDocuments + " documents"), out.toString());
+        assertTrue(err.toString().contains("line " + (lines.size() / 2 + 1)), "the bad line is named: " + err);
+        JsonNode collection = JSON.readTree(retrieval("GET", "/v1/collections/scifact", null).body());
+        assertEquals(scifactDocuments, collection.get("documents").asInt());
+
+        int dense = foundInTop10(false);
+        int reranked = foundInTop10(true);
+        System.out.printf("[e2e] SciFact subset (%d documents): a relevant document in the top 10 for %d/%d queries dense, %d reranked%n",
+                scifactDocuments, dense, scifactQueries.size(), reranked);
+        assertTrue(dense >= 0.8 * scifactQueries.size(), dense + " of " + scifactQueries.size());
+        assertTrue(reranked >= 0.8 * scifactQueries.size(), reranked + " of " + scifactQueries.size());
+    }
+
+    @Test
+    @Order(10)
+    void aChatNamingACollectionGetsPassagesInItsPromptAndTheirIds() throws Exception {
+        Path file = Files.createTempFile("stories", ".jsonl");
+        Files.write(file, List.of(
+                "{\"id\":\"lily\",\"text\":\"Lily had a red ball. She played with the ball in the park every day.\",\"metadata\":{\"kind\":\"story\"}}",
+                "{\"id\":\"tom\",\"text\":\"Tom liked to bake cakes with his mom in the kitchen.\",\"metadata\":{\"kind\":\"story\"}}",
+                "{\"id\":\"sun\",\"text\":\"The sun is a star. It gives light and warmth to the earth.\",\"metadata\":{\"kind\":\"fact\"}}"));
+        assertEquals(0, ingest("stories", file, new StringWriter(), new StringWriter()));
+
+        ObjectNode plain = chat("What did Lily play with in the park?", 20, 0, 1, false);
+        HttpResponse<String> without = post("gateway", "/v1/chat/completions", plain.toString());
+        assertEquals(200, without.statusCode(), without.body());
+        ObjectNode rag = plain.deepCopy();
+        rag.putObject("retrieval").put("collection", "stories").put("k", 2).put("rerank", true);
+        HttpResponse<String> with = post("gateway", "/v1/chat/completions", rag.toString());
+        assertEquals(200, with.statusCode(), with.body());
+        JsonNode body = JSON.readTree(with.body());
+        JsonNode passages = body.get("retrieval").get("passages");
+        assertEquals("stories", body.get("retrieval").get("collection").asText());
+        assertTrue(passages.size() >= 1 && passages.size() <= 2, with.body());
+        assertEquals("lily", passages.get(0).get("document_id").asText(), with.body());
+        assertEquals("lily#0", passages.get(0).get("id").asText());
+        assertTrue(body.get("usage").get("prompt_tokens").asInt() > JSON.readTree(without.body()).get("usage").get("prompt_tokens").asInt() + 10,
+                "the passages went into the prompt");
+
+        // the short form, streaming: the first chunk names the passages
+        ObjectNode streamed = chat("Who bakes cakes?", 10, 0, 1, true);
+        streamed.put("retrieval", "stories");
+        Completion c = stream("gateway", "/v1/chat/completions", streamed);
+        JsonNode first = c.chunks().getFirst().get("retrieval");
+        assertNotNull(first, c.chunks().getFirst().toString());
+        assertEquals("tom", first.get("passages").get(0).get("document_id").asText());
+
+        ObjectNode missing = chat("x", 5, 0, 1, false);
+        missing.put("retrieval", "no-such-collection");
+        HttpResponse<String> notFound = post("gateway", "/v1/chat/completions", missing.toString());
+        assertEquals(404, notFound.statusCode(), notFound.body());
+        assertEquals("collection_not_found", JSON.readTree(notFound.body()).get("error").get("code").asText());
+    }
+
+    @Test
+    @Order(101)
+    void aRetrievalServiceKilledAndRestartedKeepsEveryAcknowledgedDocument() throws Exception {
+        pipeline.kill("retrieval-service");
+        ObjectNode rag = chat("What did Lily play with?", 5, 0, 1, false);
+        rag.put("retrieval", "stories");
+        HttpResponse<String> down = post("gateway", "/v1/chat/completions", rag.toString());
+        assertEquals(503, down.statusCode(), down.body());
+        assertEquals("retrieval_unavailable", JSON.readTree(down.body()).get("error").get("code").asText());
+
+        pipeline.restart("retrieval-service");
+        JsonNode collection = JSON.readTree(retrieval("GET", "/v1/collections/scifact", null).body());
+        assertEquals(scifactDocuments, collection.get("documents").asInt(), "every acknowledged document survived kill -9");
+        assertTrue(foundInTop10(false) >= 0.8 * scifactQueries.size());
+        HttpResponse<String> up = post("gateway", "/v1/chat/completions", rag.toString());
+        assertEquals(200, up.statusCode(), up.body());
+    }
 }
