@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * Searches a collection of the retrieval-service ({@code POST /v1/collections/{name}/search}) without
@@ -35,6 +36,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class RetrievalClient {
+    private static final Logger LOG = Logger.getLogger(RetrievalClient.class);
     static final String UNAVAILABLE = "retrieval_unavailable";
 
     @Inject
@@ -101,7 +103,13 @@ public class RetrievalClient {
         String why = cause instanceof HttpTimeoutException || cause instanceof TimeoutException
                 ? "did not answer within " + timeout.toMillis() + " ms"
                 : "could not be reached (" + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()) + ")";
-        return new ApiException(503, UNAVAILABLE, null, "The retrieval-service at " + baseUrl + " " + why + ".");
+        return unavailable(why);
+    }
+
+    /** A 503 for the client; the service's URL only in the log, since clients need not know the deployment. */
+    private ApiException unavailable(String why) {
+        LOG.warnf("retrieval-service %s %s", baseUrl, why);
+        return new ApiException(503, UNAVAILABLE, null, "The retrieval-service " + why + "; retry later.");
     }
 
     private RetrievalResult answer(String collection, HttpResponse<String> response) {
@@ -128,21 +136,18 @@ public class RetrievalClient {
             }
         }
         if (status != 200) {
-            throw new ApiException(503, UNAVAILABLE, null, "The retrieval-service at " + baseUrl + " answered the search with "
-                    + status + ".");
+            throw unavailable("answered the search with status " + status);
         }
         JsonNode data = body == null ? null : body.get("data");
         if (data == null || !data.isArray()) {
-            throw new ApiException(503, UNAVAILABLE, null, "The retrieval-service at " + baseUrl + " answered the search with "
-                    + "a body without 'data'.");
+            throw unavailable("answered the search without 'data'");
         }
         List<Passage> passages = new ArrayList<>(data.size());
         for (JsonNode p : data) {
             JsonNode id = p.get("id"), documentId = p.get("document_id"), score = p.get("score"), text = p.get("text");
             if (id == null || !id.isTextual() || documentId == null || !documentId.isTextual() || score == null
                     || !score.isNumber() || text == null || !text.isTextual()) {
-                throw new ApiException(503, UNAVAILABLE, null, "The retrieval-service at " + baseUrl
-                        + " answered the search with a passage lacking id, document_id, score or text.");
+                throw unavailable("answered the search with a passage lacking id, document_id, score or text");
             }
             passages.add(new Passage(id.asText(), documentId.asText(), score.asDouble(), text.asText()));
         }
