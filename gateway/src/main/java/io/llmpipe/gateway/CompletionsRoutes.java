@@ -28,13 +28,13 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * {@code POST /v1/chat/completions} and {@code POST /v1/completions}: read the request, take an
- * in-flight slot, search the retrieval-service when the request asks for passages (extension
- * {@code retrieval}), tokenize (long bodies on a worker thread), put it on llm.requests, and answer
- * from the token events as they come back, streamed (SSE) or whole. A request that fails before it is
- * queued gives its slot back. A client that disconnects cancels its request;
- * a request still running at its deadline ends with a 504 error. Plain Vert.x routes, so the SSE
- * bytes are exactly OpenAI's.
+ * {@code POST /v1/chat/completions} and {@code POST /v1/completions}: read and tokenize the request
+ * (long bodies on a worker thread), take an in-flight slot, put it on llm.requests, and answer from
+ * the token events as they come back, streamed (SSE) or whole. A request with the {@code retrieval}
+ * extension takes its slot before the search, then gets the passages into its prompt (tokenized on a
+ * worker thread); it gives the slot back if the search fails, and nothing is queued. A client that
+ * disconnects cancels its request; a request still running at its deadline ends with a 504 error.
+ * Plain Vert.x routes, so the SSE bytes are exactly OpenAI's.
  */
 @ApplicationScoped
 public class CompletionsRoutes {
@@ -101,39 +101,53 @@ public class CompletionsRoutes {
         Context context = Vertx.currentContext();
         // a short prompt parses and tokenizes in microseconds: no worker hand-off on the time to first token
         boolean inline = body != null && body.length() <= INLINE_BODY_CHARS;
-        compute(ctx, inline, () -> reader.parse(kind, body)).onComplete(parsed -> {
-            if (parsed.failed()) {
-                refuse(ctx, kind, parsed.cause());
+        compute(ctx, inline, () -> {
+            CompletionDraft draft = reader.parse(kind, body);
+            return new Read(draft, draft.retrieval() == null ? reader.complete(draft, null) : null);
+        }).onComplete(read -> {
+            if (read.failed()) {
+                refuse(ctx, kind, read.cause());
                 return;
             }
-            if (ctx.response().closed()) {
+            CompletionDraft draft = read.result().draft();
+            if (!admit(ctx, kind)) {
                 return;
             }
-            if (!registry.tryAcquire()) {
-                outcome(kind, "overloaded").increment();
-                ResponseSinks.sendError(ctx.response(), json, 429, new OpenAiError(new OpenAiError.Detail(
-                        "Too many requests in flight on this server (" + registry.maxInFlight + "); retry later.",
-                        "requests", null, "rate_limit_exceeded")));
+            if (draft.retrieval() == null) {
+                start(ctx, context, read.result().request(), receivedNanos, receivedMillis);
                 return;
             }
-            prompt(ctx, context, parsed.result(), inline).onComplete(built -> {
-                if (built.failed()) {
-                    registry.release();
-                    refuse(ctx, kind, built.cause());
-                    return;
-                }
-                start(ctx, context, built.result(), receivedNanos, receivedMillis);
-            });
+            // the slot is held during the search too, so max-in-flight bounds the load on the retrieval-service
+            Future.fromCompletionStage(retrieval.search(draft.retrieval(), draft.prompt().question()), context)
+                    .compose(found -> ctx.vertx().executeBlocking(() -> reader.complete(draft, found), false))
+                    .onComplete(built -> {
+                        if (built.failed()) {
+                            registry.release();
+                            refuse(ctx, kind, built.cause());
+                            return;
+                        }
+                        start(ctx, context, built.result(), receivedNanos, receivedMillis);
+                    });
         });
     }
 
-    /** The encoded prompt; with retrieval, the search runs first and the passages that fit go in (tokenized on a worker). */
-    private Future<CompletionRequest> prompt(RoutingContext ctx, Context context, CompletionDraft draft, boolean inline) {
-        if (draft.retrieval() == null) {
-            return compute(ctx, inline, () -> reader.complete(draft, null));
+    /** A checked request, and when it needs no retrieval its encoded prompt too (else null). */
+    private record Read(CompletionDraft draft, CompletionRequest request) {
+    }
+
+    /** Takes an in-flight slot, or answers 429; false when the request goes no further. */
+    private boolean admit(RoutingContext ctx, CompletionRequest.Kind kind) {
+        if (ctx.response().closed()) {
+            return false;
         }
-        return Future.fromCompletionStage(retrieval.search(draft.retrieval(), draft.prompt().question()), context)
-                .compose(found -> ctx.vertx().executeBlocking(() -> reader.complete(draft, found), false));
+        if (!registry.tryAcquire()) {
+            outcome(kind, "overloaded").increment();
+            ResponseSinks.sendError(ctx.response(), json, 429, new OpenAiError(new OpenAiError.Detail(
+                    "Too many requests in flight on this server (" + registry.maxInFlight + "); retry later.",
+                    "requests", null, "rate_limit_exceeded")));
+            return false;
+        }
+        return true;
     }
 
     /** {@code work} on this event loop when it is short, else on a worker thread. */
