@@ -21,10 +21,11 @@ import java.util.List;
  * @param includeUsage    {@code stream_options.include_usage}: a last chunk with the usage
  * @param attention       prefill attention mode (extension)
  * @param kvCodec         how prefill hands the KV cache to decode (extension {@code kv_cache}, else the deployment's)
+ * @param retrieval       the passages put into the prompt (extension {@code retrieval}), or null when none were asked for
  */
 public record CompletionRequest(Kind kind, String model, int[] promptTokenIds, int maxTokens, float temperature, int topK,
                                 float topP, long seed, int[] stopTokenIds, List<String> stopStrings, boolean stream,
-                                boolean includeUsage, AttentionSpec attention, KvCodecSpec kvCodec) {
+                                boolean includeUsage, AttentionSpec attention, KvCodecSpec kvCodec, RetrievalResult retrieval) {
 
     public enum Kind {
         CHAT("chatcmpl-"), TEXT("cmpl-");

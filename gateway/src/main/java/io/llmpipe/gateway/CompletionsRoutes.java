@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -20,16 +21,20 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * {@code POST /v1/chat/completions} and {@code POST /v1/completions}: read and tokenize the request
- * (on a worker thread), take an in-flight slot, put it on llm.requests, and answer from the token
- * events as they come back, streamed (SSE) or whole. A client that disconnects cancels its request;
- * a request still running at its deadline ends with a 504 error. Plain Vert.x routes, so the SSE
- * bytes are exactly OpenAI's.
+ * (long bodies on a worker thread), take an in-flight slot, put it on llm.requests, and answer from
+ * the token events as they come back, streamed (SSE) or whole. A request with the {@code retrieval}
+ * extension takes its slot before the search, then gets the passages into its prompt (tokenized on a
+ * worker thread); it gives the slot back if the search fails, and nothing is queued. A client that
+ * disconnects cancels its request; a request still running at its deadline ends with a 504 error.
+ * Plain Vert.x routes, so the SSE bytes are exactly OpenAI's.
  */
 @ApplicationScoped
 public class CompletionsRoutes {
@@ -50,6 +55,9 @@ public class CompletionsRoutes {
 
     @Inject
     ModelHolder holder;
+
+    @Inject
+    RetrievalClient retrieval;
 
     @Inject
     ObjectMapper json;
@@ -91,30 +99,73 @@ public class CompletionsRoutes {
         long receivedMillis = System.currentTimeMillis();
         String body = ctx.body().asString();
         Context context = Vertx.currentContext();
-        if (body != null && body.length() <= INLINE_BODY_CHARS) {
-            // a short prompt tokenizes in microseconds: no worker hand-off on the time to first token
-            CompletionRequest req;
-            try {
-                req = reader.read(kind, body);
-            } catch (RuntimeException e) {
-                refuse(ctx, kind, e);
-                return;
-            }
-            start(ctx, context, req, receivedNanos, receivedMillis);
-            return;
-        }
-        ctx.vertx().executeBlocking(() -> reader.read(kind, body), false).onComplete(read -> {
+        // a short prompt parses and tokenizes in microseconds: no worker hand-off on the time to first token
+        boolean inline = body != null && body.length() <= INLINE_BODY_CHARS;
+        compute(ctx, inline, () -> {
+            CompletionDraft draft = reader.parse(kind, body);
+            return new Read(draft, draft.retrieval() == null ? reader.complete(draft, null) : null);
+        }).onComplete(read -> {
             if (read.failed()) {
                 refuse(ctx, kind, read.cause());
                 return;
             }
-            start(ctx, context, read.result(), receivedNanos, receivedMillis);
+            CompletionDraft draft = read.result().draft();
+            if (!admit(ctx, kind)) {
+                return;
+            }
+            if (draft.retrieval() == null) {
+                start(ctx, context, read.result().request(), receivedNanos, receivedMillis);
+                return;
+            }
+            // the slot is held during the search too, so max-in-flight bounds the load on the retrieval-service
+            Future.fromCompletionStage(retrieval.search(draft.retrieval(), draft.prompt().question()), context)
+                    .compose(found -> ctx.vertx().executeBlocking(() -> reader.complete(draft, found), false))
+                    .onComplete(built -> {
+                        if (built.failed()) {
+                            registry.release();
+                            refuse(ctx, kind, built.cause());
+                            return;
+                        }
+                        start(ctx, context, built.result(), receivedNanos, receivedMillis);
+                    });
         });
     }
 
-    private void refuse(RoutingContext ctx, CompletionRequest.Kind kind, Throwable cause) {
+    /** A checked request, and when it needs no retrieval its encoded prompt too (else null). */
+    private record Read(CompletionDraft draft, CompletionRequest request) {
+    }
+
+    /** Takes an in-flight slot, or answers 429; false when the request goes no further. */
+    private boolean admit(RoutingContext ctx, CompletionRequest.Kind kind) {
+        if (ctx.response().closed()) {
+            return false;
+        }
+        if (!registry.tryAcquire()) {
+            outcome(kind, "overloaded").increment();
+            ResponseSinks.sendError(ctx.response(), json, 429, new OpenAiError(new OpenAiError.Detail(
+                    "Too many requests in flight on this server (" + registry.maxInFlight + "); retry later.",
+                    "requests", null, "rate_limit_exceeded")));
+            return false;
+        }
+        return true;
+    }
+
+    /** {@code work} on this event loop when it is short, else on a worker thread. */
+    private static <T> Future<T> compute(RoutingContext ctx, boolean inline, Callable<T> work) {
+        if (!inline) {
+            return ctx.vertx().executeBlocking(work, false);
+        }
+        try {
+            return Future.succeededFuture(work.call());
+        } catch (Exception e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    private void refuse(RoutingContext ctx, CompletionRequest.Kind kind, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof ApiException e) {
-            outcome(kind, "rejected").increment();
+            outcome(kind, e.status() >= 500 ? "unavailable" : "rejected").increment();
             ResponseSinks.sendError(ctx.response(), json, e.status(), e.toError());
         } else {
             LOG.error("reading a completion request failed", cause);
@@ -124,19 +175,14 @@ public class CompletionsRoutes {
         }
     }
 
+    /** Queues a request that holds an in-flight slot, and answers it from its token events. */
     private void start(RoutingContext ctx, Context context, CompletionRequest req, long receivedNanos, long receivedMillis) {
         if (ctx.response().closed()) {
-            return;
-        }
-        if (!registry.tryAcquire()) {
-            outcome(req.kind(), "overloaded").increment();
-            ResponseSinks.sendError(ctx.response(), json, 429, new OpenAiError(new OpenAiError.Detail(
-                    "Too many requests in flight on this server (" + registry.maxInFlight + "); retry later.",
-                    "requests", null, "rate_limit_exceeded")));
+            registry.release();
             return;
         }
         String id = req.kind().idPrefix() + UUID.randomUUID().toString().replace("-", "");
-        var envelope = new ResponseSinks.Envelope(id, req.kind(), req.model(), receivedMillis / 1000);
+        var envelope = new ResponseSinks.Envelope(id, req.kind(), req.model(), receivedMillis / 1000, req.retrieval());
         GenerationStream.Sink sink = req.stream()
                 ? new ResponseSinks.Sse(ctx.response(), json, envelope, req.includeUsage())
                 : new ResponseSinks.Whole(ctx.response(), json, envelope);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmpipe.engine.model.Model;
 import io.llmpipe.engine.tokenizer.ChatMessage;
-import io.llmpipe.engine.tokenizer.ChatTemplateException;
 import io.llmpipe.engine.tokenizer.Tokenizer;
 import io.llmpipe.protocol.AttentionMode;
 import io.llmpipe.protocol.AttentionSpec;
@@ -15,6 +14,7 @@ import io.llmpipe.protocol.KvCodecSpec;
 import io.llmpipe.protocol.ProtocolLimits;
 import io.llmpipe.service.EngineAdapters;
 import io.llmpipe.service.ModelHolder;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.security.SecureRandom;
@@ -22,19 +22,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Reads an OpenAI completion request body: checks every field the gateway understands (400 for
- * malformed JSON and missing or mistyped fields, 422 for out-of-range or unsupported values, 404 for
- * an unknown model), applies the chat template, tokenizes, and refuses a prompt that does not fit the
- * context. Unknown fields are ignored, as vLLM does. Thread-safe.
+ * Reads an OpenAI completion request body in two steps: {@link #parse} checks every field the gateway
+ * understands (400 for malformed JSON and missing or mistyped fields, 422 for out-of-range or
+ * unsupported values, 404 for an unknown model); {@link #complete} puts retrieved passages into the
+ * prompt when the request asked for them, applies the chat template, tokenizes, and refuses a prompt
+ * that does not fit the context. Unknown fields are ignored, as vLLM does. Thread-safe.
  */
 @ApplicationScoped
 public class RequestReader {
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
     private static final int MAX_STOP_STRINGS = 4;
+    /** A text completion's max_tokens when the request gives none (OpenAI's default). */
+    private static final int DEFAULT_TEXT_MAX_TOKENS = 16;
+    /** Without max_tokens, retrieved passages leave 1/this of the context to a chat answer. */
+    private static final int RAG_ANSWER_CONTEXT_SHARE = 4;
 
     @Inject
     ModelHolder holder;
@@ -54,9 +60,25 @@ public class RequestReader {
     @ConfigProperty(name = "llmpipe.gateway.kv-cache.residual-length", defaultValue = "128")
     int defaultKvResidualLength;
 
-    private final SecureRandom seeds = new SecureRandom();
+    /** How retrieved passages and the question make the last user message; needs {passages} and {question}. */
+    @ConfigProperty(name = "llmpipe.gateway.retrieval.template", defaultValue = RagPrompt.DEFAULT_TEMPLATE)
+    String retrievalTemplate;
 
-    public CompletionRequest read(CompletionRequest.Kind kind, String body) {
+    private final SecureRandom seeds = new SecureRandom();
+    private RagPrompt ragPrompt;
+
+    @PostConstruct
+    void init() {
+        ragPrompt = new RagPrompt(retrievalTemplate);
+    }
+
+    /**
+     * Checks every field of a request body. The prompt is not encoded yet: with a {@code retrieval}
+     * field, the passages go into it first.
+     *
+     * @throws ApiException if the request is refused
+     */
+    public CompletionDraft parse(CompletionRequest.Kind kind, String body) {
         JsonNode root;
         try {
             root = json.readTree(body == null ? "" : body);
@@ -90,27 +112,22 @@ public class RequestReader {
             }
         }
         Tokenizer tokenizer = model.tokenizer();
-        int[] prompt = kind == CompletionRequest.Kind.CHAT ? chatPrompt(root, model) : textPrompt(root, tokenizer);
-        if (prompt.length == 0) {
-            throw ApiException.invalid(kind == CompletionRequest.Kind.CHAT ? "messages" : "prompt", "The prompt is empty.");
+        ClientPrompt prompt = kind == CompletionRequest.Kind.CHAT ? chatPrompt(root) : textPrompt(root, tokenizer);
+        RetrievalSpec retrieval = RetrievalSpec.parse(root.get("retrieval"));
+        if (retrieval != null && (prompt.question() == null || prompt.question().isBlank())) {
+            throw prompt instanceof ClientPrompt.TokenIds
+                    ? ApiException.unprocessable("retrieval", "Retrieval needs a text prompt to search with, not token ids.")
+                    : ApiException.invalid(kind == CompletionRequest.Kind.CHAT ? "messages" : "prompt",
+                    "Retrieval searches with the last user message, and there is no non-empty one.");
         }
-        int context = model.config().contextLength();
-        if (prompt.length >= context || prompt.length > ProtocolLimits.MAX_PROMPT_TOKENS) {
-            throw new ApiException(400, "context_length_exceeded", kind == CompletionRequest.Kind.CHAT ? "messages" : "prompt",
-                    "This model's maximum context length is " + context + " tokens. However, your prompt has " + prompt.length
-                            + " tokens, which leaves no room for a completion.");
-        }
-        int room = context - prompt.length;
         String maxField = present(root, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
-        int defaultMax = kind == CompletionRequest.Kind.TEXT ? Math.min(16, room) : room;
-        int maxTokens = optionalInt(root, maxField, defaultMax);
-        if (maxTokens < 1) {
-            throw ApiException.unprocessable(maxField, "'" + maxField + "' must be at least 1, got " + maxTokens + ".");
-        }
-        if (maxTokens > room) {
-            throw new ApiException(400, "context_length_exceeded", maxField, "This model's maximum context length is "
-                    + context + " tokens. However, you requested " + (prompt.length + maxTokens) + " tokens (" + prompt.length
-                    + " in the prompt, " + maxTokens + " for the completion).");
+        OptionalInt maxTokens = OptionalInt.empty();
+        if (present(root, maxField)) {
+            int max = optionalInt(root, maxField, 0);
+            if (max < 1) {
+                throw ApiException.unprocessable(maxField, "'" + maxField + "' must be at least 1, got " + max + ".");
+            }
+            maxTokens = OptionalInt.of(max);
         }
         double temperature = optionalNumber(root, "temperature", 1.0);
         if (!(temperature >= 0 && temperature <= 2)) {
@@ -143,11 +160,57 @@ public class RequestReader {
             }
             includeUsage = optionalBoolean(options, "include_usage", false);
         }
-        return new CompletionRequest(kind, modelName, prompt, maxTokens, (float) temperature, topK, (float) topP, seed, stopIds,
-                stops, stream, includeUsage, attention(root), kvCache(root, model));
+        return new CompletionDraft(kind, modelName, prompt, retrieval, maxField, maxTokens, (float) temperature, topK, (float) topP,
+                seed, stopIds, stops, stream, includeUsage, attention(root), kvCache(root, model));
     }
 
-    private int[] chatPrompt(JsonNode root, Model model) {
+    /**
+     * Encodes a checked request's prompt, with the passages that fit when it asked for retrieval, and
+     * checks it against the context.
+     *
+     * @param found what the search found for the draft's {@code retrieval}, best first; null without retrieval
+     * @throws ApiException 400 {@code context_length_exceeded} if the prompt (plus max_tokens) does not fit
+     */
+    public CompletionRequest complete(CompletionDraft draft, RetrievalResult found) {
+        Model model = holder.model();
+        CompletionRequest.Kind kind = draft.kind();
+        int context = model.config().contextLength();
+        String question = null;
+        RetrievalResult used = null;
+        if (found != null) {
+            // the passages may fill what the answer does not need: max_tokens, else a share of the context
+            int answerTokens = draft.maxTokens().orElse(kind == CompletionRequest.Kind.CHAT
+                    ? context / RAG_ANSWER_CONTEXT_SHARE : DEFAULT_TEXT_MAX_TOKENS);
+            int budget = Math.min(context - answerTokens, ProtocolLimits.MAX_PROMPT_TOKENS);
+            RagPrompt.Assembly assembly = ragPrompt.assemble(draft.prompt().question(), found.passages(),
+                    text -> draft.prompt().encode(model, text).length, budget);
+            question = assembly.used().isEmpty() ? null : assembly.text();
+            used = new RetrievalResult(found.collection(), assembly.used());
+        }
+        int[] prompt = draft.prompt().encode(model, question);
+        String promptField = kind == CompletionRequest.Kind.CHAT ? "messages" : "prompt";
+        if (prompt.length == 0) {
+            throw ApiException.invalid(promptField, "The prompt is empty.");
+        }
+        if (prompt.length >= context || prompt.length > ProtocolLimits.MAX_PROMPT_TOKENS) {
+            throw new ApiException(400, "context_length_exceeded", promptField,
+                    "This model's maximum context length is " + context + " tokens. However, your prompt has " + prompt.length
+                            + " tokens, which leaves no room for a completion.");
+        }
+        int room = context - prompt.length;
+        int maxTokens = draft.maxTokens().orElse(kind == CompletionRequest.Kind.TEXT ? Math.min(DEFAULT_TEXT_MAX_TOKENS, room) : room);
+        if (maxTokens > room) {
+            String maxField = draft.maxTokensField();
+            throw new ApiException(400, "context_length_exceeded", maxField, "This model's maximum context length is "
+                    + context + " tokens. However, you requested " + (prompt.length + maxTokens) + " tokens (" + prompt.length
+                    + " in the prompt, " + maxTokens + " for the completion).");
+        }
+        return new CompletionRequest(kind, draft.model(), prompt, maxTokens, draft.temperature(), draft.topK(), draft.topP(),
+                draft.seed(), draft.stopTokenIds(), draft.stopStrings(), draft.stream(), draft.includeUsage(), draft.attention(),
+                draft.kvCodec(), used);
+    }
+
+    private static ClientPrompt chatPrompt(JsonNode root) {
         JsonNode messages = root.get("messages");
         if (messages == null || messages.isNull()) {
             throw ApiException.invalid("messages", "Missing required parameter: 'messages'.");
@@ -172,11 +235,7 @@ public class RequestReader {
             }
             chat.add(new ChatMessage(r.equals("developer") ? "system" : r, content(m.get("content"), where + ".content")));
         }
-        try {
-            return model.chatTemplate().encode(chat, true);
-        } catch (ChatTemplateException e) {
-            throw ApiException.invalid("messages", "The chat template rejected the conversation: " + e.getMessage());
-        }
+        return new ClientPrompt.Chat(chat);
     }
 
     private static String content(JsonNode c, String where) {
@@ -207,16 +266,16 @@ public class RequestReader {
         throw ApiException.invalid(where, "'" + where + "' must be a string or an array of content parts.");
     }
 
-    private static int[] textPrompt(JsonNode root, Tokenizer tokenizer) {
+    private static ClientPrompt textPrompt(JsonNode root, Tokenizer tokenizer) {
         JsonNode p = root.get("prompt");
         if (p == null || p.isNull()) {
             throw ApiException.invalid("prompt", "Missing required parameter: 'prompt'.");
         }
         if (p.isTextual()) {
-            return tokenizer.encode(p.asText(), true);
+            return new ClientPrompt.Text(p.asText());
         }
         if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) {
-            return tokenizer.encode(p.get(0).asText(), true);
+            return new ClientPrompt.Text(p.get(0).asText());
         }
         if (p.isArray() && !p.isEmpty() && p.get(0).isNumber()) {
             int[] ids = new int[p.size()];
@@ -231,7 +290,7 @@ public class RequestReader {
                             + tokenizer.vocabularySize() + ".");
                 }
             }
-            return ids;
+            return new ClientPrompt.TokenIds(ids);
         }
         if (p.isArray() && p.size() > 1) {
             throw ApiException.unprocessable("prompt", "Only one prompt per request is supported.");

@@ -17,8 +17,12 @@ final class ResponseSinks {
     private ResponseSinks() {
     }
 
-    /** The fields every response object of a request shares. */
-    record Envelope(String id, CompletionRequest.Kind kind, String model, long created) {
+    /**
+     * The fields every response object of a request shares, and what goes on its first one.
+     *
+     * @param retrieval the passages in the prompt (extension {@code retrieval}), or null
+     */
+    record Envelope(String id, CompletionRequest.Kind kind, String model, long created, RetrievalResult retrieval) {
     }
 
     static void sendError(HttpServerResponse response, ObjectMapper json, int status, OpenAiError error) {
@@ -43,6 +47,18 @@ final class ResponseSinks {
         }
     }
 
+    /** The extension object naming the passages in the prompt: {@code "retrieval":{"collection":"docs","passages":[{"id","document_id","score"}]}}. */
+    private static void addRetrieval(ObjectMapper json, ObjectNode target, RetrievalResult retrieval) {
+        if (retrieval == null) {
+            return;
+        }
+        ObjectNode node = target.putObject("retrieval").put("collection", retrieval.collection());
+        ArrayNode passages = node.putArray("passages");
+        for (Passage p : retrieval.passages()) {
+            passages.addObject().put("id", p.id()).put("document_id", p.documentId()).put("score", p.score());
+        }
+    }
+
     private static ObjectNode usage(ObjectMapper json, int prompt, int completion) {
         return json.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
                 .put("total_tokens", prompt + completion);
@@ -55,6 +71,7 @@ final class ResponseSinks {
         private final Envelope envelope;
         private final boolean includeUsage;
         private boolean started;
+        private boolean sentFirst;
         private PrefillReport report;
 
         Sse(HttpServerResponse response, ObjectMapper json, Envelope envelope, boolean includeUsage) {
@@ -119,6 +136,10 @@ final class ResponseSinks {
         }
 
         private void send(ObjectNode chunk) {
+            if (!sentFirst) {
+                sentFirst = true;
+                addRetrieval(json, chunk, envelope.retrieval());
+            }
             response.write("data: " + write(json, chunk) + "\n\n");
         }
 
@@ -210,6 +231,7 @@ final class ResponseSinks {
             choice.put("finish_reason", finishReason);
             body.set("usage", usage(json, promptTokens, completionTokens));
             addReport(json, body, report);
+            addRetrieval(json, body, envelope.retrieval());
             response.setStatusCode(200).putHeader("Content-Type", "application/json").end(write(json, body));
         }
 

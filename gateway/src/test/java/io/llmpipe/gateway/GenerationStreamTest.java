@@ -78,7 +78,7 @@ class GenerationStreamTest {
 
     private static CompletionRequest request(int[] prompt, List<String> stops) {
         return new CompletionRequest(CompletionRequest.Kind.CHAT, "m", prompt, 50, 0f, 0, 1f, 0, new int[]{2}, stops, true, false,
-                AttentionSpec.DENSE, io.llmpipe.protocol.KvCodecSpec.FP32);
+                AttentionSpec.DENSE, io.llmpipe.protocol.KvCodecSpec.FP32, null);
     }
 
     private static TokenEvent token(int seq, int id) {
