@@ -151,7 +151,7 @@ public final class LocalPipeline implements AutoCloseable {
         if (options.context() > 0) {
             cmd.add("-Dllmpipe.model.context=" + options.context());
         }
-        if (ports.containsKey("retrieval-service")) {
+        if (ports.containsKey("retrieval-service") && !module.equals("retrieval-service")) {
             cmd.add("-Dllmpipe.retrieval.url=http://127.0.0.1:" + ports.get("retrieval-service"));
         }
         if (module.equals("retrieval-service")) {
