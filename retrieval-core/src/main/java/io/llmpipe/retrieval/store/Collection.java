@@ -354,21 +354,32 @@ public final class Collection implements AutoCloseable {
 
     // ---- log records ----
 
-    private static ByteBuffer encodeUpsert(long seq, List<PreparedDocument> prepared) throws IOException {
+    /** A log record's bytes: its type, sequence number and item count, then what {@code body} writes. */
+    private static ByteBuffer record(byte type, long seq, int items, RecordBody body) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
-        out.writeByte(UPSERT);
+        out.writeByte(type);
         out.writeLong(seq);
-        out.writeInt(prepared.size());
-        for (PreparedDocument p : prepared) {
-            writeDocument(out, p.document());
-            out.writeInt(p.passages().size());
-            for (Passage passage : p.passages()) {
-                writePassage(out, passage);
-                writeVector(out, passage.vector());
-            }
-        }
+        out.writeInt(items);
+        body.write(out);
         return ByteBuffer.wrap(bytes.toByteArray());
+    }
+
+    private interface RecordBody {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static ByteBuffer encodeUpsert(long seq, List<PreparedDocument> prepared) throws IOException {
+        return record(UPSERT, seq, prepared.size(), out -> {
+            for (PreparedDocument p : prepared) {
+                writeDocument(out, p.document());
+                out.writeInt(p.passages().size());
+                for (Passage passage : p.passages()) {
+                    writePassage(out, passage);
+                    writeVector(out, passage.vector());
+                }
+            }
+        });
     }
 
     private static List<PreparedDocument> readPrepared(DataInputStream in) throws IOException {
@@ -400,15 +411,11 @@ public final class Collection implements AutoCloseable {
     }
 
     private static ByteBuffer encodeDelete(long seq, List<String> ids) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeByte(DELETE);
-        out.writeLong(seq);
-        out.writeInt(ids.size());
-        for (String id : ids) {
-            writeString(out, id);
-        }
-        return ByteBuffer.wrap(bytes.toByteArray());
+        return record(DELETE, seq, ids.size(), out -> {
+            for (String id : ids) {
+                writeString(out, id);
+            }
+        });
     }
 
     // ---- snapshots ----
