@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -37,8 +39,8 @@ import org.jboss.logging.Logger;
  * waiting queue and leave (finished, cancelled, past their deadline) between steps. Each request's
  * {@code onDone} runs once when it leaves, which is when its Kafka record may be acknowledged.
  *
- * <p>{@link #submit}, {@link #cancel} and {@link #close} may be called from any thread; the
- * batcher and the generator are touched only by the loop thread.
+ * <p>{@link #submit}, {@link #cancel}, {@link #drain} and {@link #close} may be called from any thread;
+ * the batcher and the generator are touched only by the loop thread.
  */
 public final class DecodeLoop implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DecodeLoop.class);
@@ -66,6 +68,9 @@ public final class DecodeLoop implements AutoCloseable {
     private final ArrayDeque<String> cancels = new ArrayDeque<>();
     private final LinkedHashMap<String, Long> cancelledAt = new LinkedHashMap<>();
     private boolean running = true;
+    private boolean draining;
+    // submitted and not yet done (onDone not run): what a drain waits for
+    private final AtomicInteger unfinished = new AtomicInteger();
 
     // loop thread only
     private final Map<String, Active> active = new HashMap<>();
@@ -126,6 +131,22 @@ public final class DecodeLoop implements AutoCloseable {
         if (!running) {
             return CompletableFuture.failedFuture(new IllegalStateException("the decode loop is stopped"));
         }
+        if (draining) {
+            // neither queued nor done: its record stays unacknowledged, and the stage never completes, so
+            // the caller takes no further handoff; after this instance leaves the group the handoff is
+            // delivered to another one
+            LOG.infof("draining: handoff of %s left to another instance", work.header().requestId());
+            return new CompletableFuture<>();
+        }
+        unfinished.incrementAndGet();
+        Runnable onDone = work.onDone();
+        work = new Work(work.header(), work.sequence(), () -> {
+            try {
+                onDone.run();
+            } finally {
+                unfinished.decrementAndGet();
+            }
+        });
         waiting.add(work);
         notifyAll();
         if (waiting.size() <= maxWaiting) {
@@ -140,6 +161,33 @@ public final class DecodeLoop implements AutoCloseable {
     public synchronized void cancel(String requestId) {
         cancels.add(requestId);
         notifyAll();
+    }
+
+    /**
+     * Stops taking handoffs and waits until those already taken (in the batch or waiting for a slot) are
+     * finished, at most {@code timeout}. Handoffs submitted from now on are never queued and their stages
+     * never complete. True when everything finished; otherwise what is left is released by {@link #close}
+     * without being acknowledged, so it is decoded again elsewhere.
+     */
+    public boolean drain(Duration timeout) {
+        synchronized (this) {
+            draining = true;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (unfinished.get() > 0 && System.nanoTime() < deadline && thread.isAlive()) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return unfinished.get() == 0;
+    }
+
+    /** Handoffs taken and not yet finished: in the batch or waiting for a slot. */
+    public int unfinishedCount() {
+        return unfinished.get();
     }
 
     @Override

@@ -4,12 +4,15 @@ import io.llmpipe.protocol.TokenEvent;
 import io.llmpipe.service.ModelHolder;
 import io.llmpipe.service.ReadinessCheck;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -39,6 +42,9 @@ public class DecodeService implements ReadinessCheck {
 
     @ConfigProperty(name = "llmpipe.decode.max-waiting", defaultValue = "16")
     int maxWaiting;
+
+    @ConfigProperty(name = "llmpipe.decode.drain-timeout", defaultValue = "PT10S")
+    Duration drainTimeout;
 
     private DecodeLoop loop;
 
@@ -71,6 +77,22 @@ public class DecodeService implements ReadinessCheck {
     @Override
     public boolean isUp() {
         return loop != null && loop.isAlive();
+    }
+
+    /**
+     * Graceful shutdown, first step: ShutdownEvent comes before the Kafka connector closes, so tokens
+     * still flow while the requests already taken finish; no new handoff is taken. Whatever is still
+     * running after the drain timeout is dropped unacknowledged when the consumer closes, and another
+     * instance decodes it again from its handoff (the gateway drops the repeated sequence numbers).
+     */
+    void drain(@Observes ShutdownEvent event) {
+        int taken = loop.unfinishedCount();
+        if (loop.drain(drainTimeout)) {
+            LOG.infof("shutdown: %d requests in progress finished", taken);
+        } else {
+            LOG.warnf("shutdown: %d of %d requests still running after %s: released for another instance",
+                    loop.unfinishedCount(), taken, drainTimeout);
+        }
     }
 
     @PreDestroy

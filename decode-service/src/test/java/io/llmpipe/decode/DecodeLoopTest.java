@@ -26,6 +26,7 @@ import io.llmpipe.protocol.SamplingParameters;
 import io.llmpipe.protocol.TokenEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -168,6 +169,42 @@ class DecodeLoopTest {
             assertEquals(1, events.size());
             assertEquals(FinishReason.ERROR, events.getFirst().finishReason());
             assertEquals(ErrorInfo.DEADLINE_EXCEEDED, events.getFirst().error().code());
+        }
+    }
+
+    @Test
+    void drainFinishesWhatWasTakenAndTakesNothingNew() throws Exception {
+        List<TokenEvent> events = new CopyOnWriteArrayList<>();
+        AtomicInteger acks = new AtomicInteger();
+        int[] prompt = ints(runs.get(0).get("prompt_token_ids"));
+        try (DecodeLoop loop = new DecodeLoop(new Generator(model, parallel), 1, 4, events::add, new SimpleMeterRegistry())) {
+            // one in the batch, one waiting for its slot: both were taken, both must finish
+            loop.submit(handoff("active", prompt, 60, 0, acks::incrementAndGet)).get();
+            loop.submit(handoff("queued", prompt, 20, 0, acks::incrementAndGet)).get();
+            // a zero-timeout drain only switches the loop to draining
+            loop.drain(Duration.ZERO);
+            var refused = loop.submit(handoff("new", prompt, 20, 0, acks::incrementAndGet));
+            assertTrue(loop.drain(Duration.ofSeconds(60)), "the drain ends with nothing unfinished");
+            assertEquals(2, acks.get(), "both taken requests finished and were released for acknowledgement");
+            assertTrue(!refused.isDone(), "a handoff offered while draining is held: its record is not acknowledged");
+            assertTrue(events.stream().noneMatch(e -> e.requestId().equals("new")), "nothing decoded for it");
+            for (String id : List.of("active", "queued")) {
+                TokenEvent last = events.stream().filter(e -> e.requestId().equals(id)).reduce((x, y) -> y).orElseThrow();
+                assertTrue(last.finishReason() == FinishReason.LENGTH || last.finishReason() == FinishReason.STOP, id + " ran to its end");
+            }
+        }
+    }
+
+    @Test
+    void drainTimesOutLeavingLongRequestsUnacknowledged() throws Exception {
+        AtomicInteger acks = new AtomicInteger();
+        int[] prompt = ints(runs.get(0).get("prompt_token_ids"));
+        try (DecodeLoop loop = new DecodeLoop(new Generator(model, parallel), 1, 4, e -> { }, new SimpleMeterRegistry())) {
+            loop.submit(handoff("long", prompt, 100_000, 0, acks::incrementAndGet)).get();
+            // the whole context (about 500 steps) cannot pass before a zero timeout expires
+            assertTrue(!loop.drain(Duration.ZERO), "the drain gives up");
+            assertEquals(0, acks.get(), "not acknowledged: another instance decodes it again");
+            assertEquals(1, loop.unfinishedCount());
         }
     }
 }
