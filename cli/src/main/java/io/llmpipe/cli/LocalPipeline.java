@@ -42,9 +42,16 @@ public final class LocalPipeline implements AutoCloseable {
      * @param dataDir      broker data, service logs and the retrieval collections ({@code retrieval/})
      * @param properties   extra system properties for every service (e.g. llmpipe.decode.max-batch), or for one
      *                     service when the key starts with its name and a colon ({@code decode-service:llmpipe.threads})
+     * @param retrievalPort the retrieval-service's port (where {@code pipeline ingest} looks by default), 0 = any free port
      */
     public record Options(Path projectDir, Path model, Path tokenizer, String modelId, int context, int gatewayPort,
-                          int gateways, Path dataDir, Map<String, String> properties) {
+                          int gateways, Path dataDir, Map<String, String> properties, int retrievalPort) {
+
+        /** Any free port for the retrieval-service (tests, benchmarks). */
+        public Options(Path projectDir, Path model, Path tokenizer, String modelId, int context, int gatewayPort,
+                       int gateways, Path dataDir, Map<String, String> properties) {
+            this(projectDir, model, tokenizer, modelId, context, gatewayPort, gateways, dataDir, properties, 0);
+        }
     }
 
     private final Options options;
@@ -74,7 +81,8 @@ public final class LocalPipeline implements AutoCloseable {
                 names.add(g == 0 ? "gateway" : "gateway-" + g);
             }
             for (String name : names) {
-                int port = name.equals("gateway") && options.gatewayPort() > 0 ? options.gatewayPort() : freePort();
+                int port = name.equals("gateway") && options.gatewayPort() > 0 ? options.gatewayPort()
+                        : name.equals("retrieval-service") && options.retrievalPort() > 0 ? options.retrievalPort() : freePort();
                 pipeline.ports.put(name, port);
                 pipeline.processes.put(name, pipeline.launch(name));
             }

@@ -33,6 +33,10 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Gateway port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--retrieval-port", defaultValue = "8083",
+            description = "Retrieval-service port on 127.0.0.1, where ingest looks by default (default: ${DEFAULT-VALUE}).")
+    int retrievalPort;
+
     @Option(names = "--max-batch", defaultValue = "8", description = "Most requests decode advances together (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
@@ -56,7 +60,7 @@ final class UpCommand implements Callable<Integer> {
                 .resolve(modelSpec != null ? modelSpec : ModelFetcher.DEFAULT_MODEL);
         Path cache = dataDir != null ? dataDir : cacheDir();
         LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Options(projectDir, model, tokenizer, baseName(model),
-                context, port, 1, cache, properties()), out);
+                context, port, 1, cache, properties(), retrievalPort), out);
         AtomicBoolean stopping = new AtomicBoolean();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -73,8 +77,8 @@ final class UpCommand implements Callable<Integer> {
         out.printf("  curl -N %s/v1/chat/completions -H 'Content-Type: application/json' \\%n"
                 + "    -d '{\"model\":\"%s\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}'%n%n",
                 pipeline.url("gateway"), baseName(model));
-        out.printf("  ./pipeline ingest docs FILE.jsonl --url %s     (then \"retrieval\":\"docs\" in a chat request)%n%n",
-                pipeline.url("retrieval-service"));
+        out.printf("  ./pipeline ingest docs FILE.jsonl%s     (then \"retrieval\":\"docs\" in a chat request)%n%n",
+                retrievalPort == 8083 ? "" : " --url " + pipeline.url("retrieval-service"));
         out.flush();
         // Run until a process dies or Ctrl-C (the hook stops everything and releases us).
         while (!stopped.await(1, TimeUnit.SECONDS)) {
