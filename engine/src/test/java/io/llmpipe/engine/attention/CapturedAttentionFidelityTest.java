@@ -110,7 +110,7 @@ class CapturedAttentionFidelityTest {
         try (Parallel parallel = new Parallel(2)) {
             for (int layer = 0; layer < layers.size(); layer++) {
                 Capture c = layers.get(layer);
-                BlockSelection s = new DhsaAttention(DhsaAttention.Parameters.DEFAULT).select(c.shape(), c.q(), 0, PROMPT, 0, c.k());
+                BlockSelection s = new DhsaAttention(DhsaAttention.Parameters.DEFAULT).select(c.shape(), c.q(), 0, PROMPT, 0, c.k(), parallel);
                 double error = outputError(c, s, parallel);
                 System.out.printf("stories260K 8K layer %d dhsa: density %.3f, recall %.3f, relative error %.4f%n",
                         layer, s.density(), meanRecall(c, s, PROMPT / 4, PROMPT - 1, 24), error);
