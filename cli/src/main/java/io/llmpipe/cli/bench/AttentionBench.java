@@ -187,7 +187,7 @@ public final class AttentionBench {
         BlockSelection selection = switch (mode) {
             case "dense" -> null;
             case "flexprefill" -> flexPrefill.runsDense(n, n) ? null : flexPrefill.select(shape, in.q(), 0, n, 0, in.k(), parallel);
-            case "dhsa" -> dhsaAttention.runsDense(n, n) ? null : dhsaAttention.select(shape, in.q(), 0, n, 0, in.k());
+            case "dhsa" -> dhsaAttention.runsDense(n, n) ? null : dhsaAttention.select(shape, in.q(), 0, n, 0, in.k(), parallel);
             default -> throw new IllegalArgumentException(mode);
         };
         long t1 = System.nanoTime();

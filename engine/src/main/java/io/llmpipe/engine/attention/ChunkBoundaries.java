@@ -11,10 +11,10 @@ public interface ChunkBoundaries {
     /**
      * Chunk start positions, ascending, the first one 0.
      *
-     * @param meanKeys  keys averaged over heads, {@code [positions][headSize]}
+     * @param keys      one KV head's keys, {@code [positions][headSize]}
      * @param chunks    how many chunks to aim for
      */
-    int[] starts(float[] meanKeys, int positions, int headSize, int chunks);
+    int[] starts(float[] keys, int positions, int headSize, int chunks);
 
     /**
      * Cuts where the keys change most: for each position, 1 - cos(mean of the {@code window} keys before
@@ -22,7 +22,7 @@ public interface ChunkBoundaries {
      * (no two cuts within {@code suppression} positions) until {@code chunks - 1} cuts.
      */
     static ChunkBoundaries similarityDrops(int window, int suppression) {
-        return (meanKeys, positions, hs, chunks) -> {
+        return (keys, positions, hs, chunks) -> {
             double[] score = new double[positions];
             for (int t = 1; t < positions; t++) {
                 int lf = Math.max(0, t - window);
@@ -31,10 +31,10 @@ public interface ChunkBoundaries {
                 for (int d = 0; d < hs; d++) {
                     double l = 0, r = 0;
                     for (int p = lf; p < t; p++) {
-                        l += meanKeys[p * hs + d];
+                        l += keys[p * hs + d];
                     }
                     for (int p = t; p < rt; p++) {
-                        r += meanKeys[p * hs + d];
+                        r += keys[p * hs + d];
                     }
                     l /= t - lf;
                     r /= rt - t;

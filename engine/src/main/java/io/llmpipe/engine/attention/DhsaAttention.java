@@ -3,19 +3,20 @@ package io.llmpipe.engine.attention;
 import io.llmpipe.engine.tensor.Parallel;
 import io.llmpipe.engine.tensor.VectorMath;
 import java.util.Arrays;
-import java.util.BitSet;
 
 /**
- * DHSA, dynamic hierarchical sparse attention (Xiong et al., 2025; see ALGORITHMS.md): the keys are cut
- * into variable-length chunks ({@link ChunkBoundaries}), each chunk and each query block is summarised
- * by its mean times √length, and each query block keeps the chunks it scores highest against, within a
- * token budget, plus the most recent tokens. One mask serves every head of the layer. The kept tokens
- * are run as key blocks of {@code keyBlock} positions by {@link BlockSparseKernel}.
+ * DHSA, dynamic hierarchical sparse attention (Xiong et al., 2025; see ALGORITHMS.md): each KV head's
+ * keys are cut into variable-length chunks ({@link ChunkBoundaries}) and each chunk and each query block
+ * is summarised by its mean times √length; per query head, a query block's chunk scores are upsampled to
+ * key blocks of {@code keyBlock} positions and the best of them within a token budget are kept, plus the
+ * sink and the most recent tokens. {@link BlockSparseKernel} runs the selection.
  *
  * <p>Where this differs from the paper: chunk boundaries come from a training-free rule (the trained
- * predictor is not available; the rule is pluggable); the first key block (attention sink) is kept as
- * FlexPrefill keeps it; kept tokens are rounded out to whole key blocks. Calls whose positions fit in
- * the budget run dense. One instance per request ({@link #density()}); thread-safe.
+ * predictor is not available; the rule is pluggable); the selection is per head, as the reference code's
+ * masks are (the paper's text shares one mask across a layer's heads: on heads whose patterns differ that
+ * needs several times the budget for the same recall); the first key block (attention sink) is kept as
+ * FlexPrefill keeps it. Calls whose budget would keep most keys run dense. One instance per request
+ * ({@link #density()}); thread-safe.
  */
 public final class DhsaAttention implements Attention {
 
@@ -23,7 +24,8 @@ public final class DhsaAttention implements Attention {
      * @param queryBlock    query block length
      * @param keyBlock      key block length the kernel runs
      * @param averageChunk  aimed-for average chunk length (chunks ≈ positions / averageChunk)
-     * @param budget        keys (tokens) each query block attends to at most, besides the recent window
+     * @param budget        keys (tokens) each query block of each head attends to at most, besides the sink, the
+     *                      recent window and its own block; rounded down to whole key blocks
      * @param recent        most recent tokens always kept
      */
     public record Parameters(int queryBlock, int keyBlock, int averageChunk, int budget, int recent) {
@@ -66,7 +68,7 @@ public final class DhsaAttention implements Attention {
             meter.dense(params.queryBlock(), params.keyBlock(), shape.heads(), startPos, positions);
             return;
         }
-        BlockSelection selection = select(shape, q, qOffset, n, startPos, keys);
+        BlockSelection selection = select(shape, q, qOffset, n, startPos, keys, parallel);
         meter.sparse(selection);
         kernel.attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel, selection);
     }
@@ -93,80 +95,119 @@ public final class DhsaAttention implements Attention {
         return kept * 4 > causal * 3;
     }
 
-    /** The layer's mask for the call's queries, the same for every head. */
-    public BlockSelection select(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys) {
+    /**
+     * Each query head's key blocks for the call's queries. Chunks are cut and summarised per KV head (its
+     * own keys); each query head scores its query block's summary against its KV head's chunks, the
+     * scores are upsampled to key blocks (a block takes the best chunk overlapping it) and the top
+     * {@code budget / keyBlock} blocks are kept besides the sink, the recent window and the query block
+     * itself. Runs on {@code parallel}'s threads; the caller owns the returned selection.
+     */
+    public BlockSelection select(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys, Parallel parallel) {
         int hs = shape.headSize();
         int positions = startPos + n;
-        int qb0 = startPos / params.queryBlock();
-        int qbN = (positions - 1) / params.queryBlock();
-        BlockSelection selection = new BlockSelection(params.queryBlock(), params.keyBlock(), shape.heads(), qb0, qbN - qb0 + 1);
+        int queryBlock = params.queryBlock();
+        int keyBlock = params.keyBlock();
+        int qb0 = startPos / queryBlock;
+        int qbN = (positions - 1) / queryBlock;
+        int queryBlocks = qbN - qb0 + 1;
+        BlockSelection selection = new BlockSelection(queryBlock, keyBlock, shape.heads(), qb0, queryBlocks);
 
-        // 1. keys averaged over heads; chunks
-        float[] meanKeys = new float[positions * hs];
-        for (int p = 0; p < positions; p++) {
-            for (int kh = 0; kh < shape.kvHeads(); kh++) {
-                VectorMath.axpy(1f / shape.kvHeads(), keys, p * shape.kvDim() + kh * hs, meanKeys, p * hs, hs);
+        // 1-2. per KV head: chunk boundaries over its keys, chunk representations = mean x sqrt(length)
+        int kvHeads = shape.kvHeads();
+        int[][] starts = new int[kvHeads][];
+        float[][] chunkRepr = new float[kvHeads][];
+        int chunksAimed = Math.max(1, positions / params.averageChunk());
+        parallel.forChunks(kvHeads, 1, (from, to) -> {
+            for (int g = from; g < to; g++) {
+                float[] headKeys = new float[positions * hs];
+                for (int p = 0; p < positions; p++) {
+                    System.arraycopy(keys, p * shape.kvDim() + g * hs, headKeys, p * hs, hs);
+                }
+                int[] s = boundaries.starts(headKeys, positions, hs, chunksAimed);
+                float[] repr = new float[s.length * hs];
+                for (int c = 0; c < s.length; c++) {
+                    int end = c + 1 < s.length ? s[c + 1] : positions;
+                    float w = (float) (1.0 / Math.sqrt(end - s[c])); // sum / len * sqrt(len) = sum / sqrt(len)
+                    for (int p = s[c]; p < end; p++) {
+                        VectorMath.axpy(w, headKeys, p * hs, repr, c * hs, hs);
+                    }
+                }
+                starts[g] = s;
+                chunkRepr[g] = repr;
             }
-        }
-        int[] starts = boundaries.starts(meanKeys, positions, hs, Math.max(1, positions / params.averageChunk()));
-        int chunks = starts.length;
-        // 2. chunk representations: mean x sqrt(length)
-        float[][] chunkRepr = new float[chunks][hs];
-        for (int c = 0; c < chunks; c++) {
-            int from = starts[c];
-            int to = c + 1 < chunks ? starts[c + 1] : positions;
-            float w = (float) (1.0 / Math.sqrt(to - from)); // sum / len * sqrt(len) = sum / sqrt(len)
-            for (int p = from; p < to; p++) {
-                VectorMath.axpy(w, meanKeys, p * hs, chunkRepr[c], 0, hs);
-            }
-        }
-        int queryDim = shape.queryDim();
-        for (int qb = qb0; qb <= qbN; qb++) {
-            int qs = Math.max(qb * params.queryBlock(), startPos);
-            int qe = Math.min(qb * params.queryBlock() + params.queryBlock() - 1, positions - 1);
-            // query block representation: queries averaged over heads, mean x sqrt(length)
+        });
+        // 3-4. per (query head, query block): chunk scores upsampled to key blocks, top-k within the budget
+        int topK = Math.max(1, params.budget() / keyBlock);
+        parallel.forChunks(shape.heads() * queryBlocks, 4, (from, to) -> {
             float[] qRepr = new float[hs];
-            float w = (float) (1.0 / Math.sqrt(qe - qs + 1) / shape.heads());
-            for (int pos = qs; pos <= qe; pos++) {
-                for (int h = 0; h < shape.heads(); h++) {
-                    VectorMath.axpy(w, q, qOffset + (pos - startPos) * queryDim + h * hs, qRepr, 0, hs);
-                }
+            float[] blockScore = new float[qbN * queryBlock / keyBlock + queryBlock / keyBlock + 2];
+            float[] candidates = new float[blockScore.length];
+            for (int job = from; job < to; job++) {
+                int h = job % shape.heads();
+                int qb = qb0 + job / shape.heads();
+                int g = h / shape.kvMul();
+                int qs = Math.max(qb * queryBlock, startPos);
+                int qe = Math.min(qb * queryBlock + queryBlock - 1, positions - 1);
+                selection.set(h, qb, keyBlocks(shape, q, qOffset, startPos, h, qs, qe, starts[g], chunkRepr[g],
+                        positions, topK, qRepr, blockScore, candidates));
             }
-            // 3-4. chunk scores (causal), highest first, within the budget
-            int visible = 0;
-            while (visible < chunks && starts[visible] <= qe) {
-                visible++;
-            }
-            double[] score = new double[visible];
-            Integer[] order = new Integer[visible];
-            for (int c = 0; c < visible; c++) {
-                score[c] = VectorMath.dot(qRepr, 0, chunkRepr[c], 0, hs);
-                order[c] = c;
-            }
-            Arrays.sort(order, (a, b) -> Double.compare(score[b], score[a]));
-            BitSet kept = new BitSet(qe + 1);
-            int recentFrom = Math.max(0, Math.min(qs, qe - params.recent() + 1));
-            kept.set(recentFrom, qe + 1); // the recent window and the query block itself
-            kept.set(0, Math.min(params.keyBlock(), qe + 1)); // the sink
-            int used = 0;
-            for (int c : order) {
-                int from = starts[c];
-                int to = Math.min(c + 1 < chunks ? starts[c + 1] : positions, qe + 1);
-                if (used + (to - from) > params.budget()) {
-                    continue;
-                }
-                kept.set(from, to);
-                used += to - from;
-            }
-            BitSet blocks = new BitSet();
-            for (int p = kept.nextSetBit(0); p >= 0; p = kept.nextSetBit(p + 1)) {
-                blocks.set(p / params.keyBlock());
-            }
-            int[] kb = blocks.stream().toArray();
-            for (int h = 0; h < shape.heads(); h++) {
-                selection.set(h, qb, kb);
+        });
+        return selection;
+    }
+
+    /** One (query head, query block)'s key blocks: rows {@code qs..qe} of head {@code h} against its KV head's chunks. */
+    private int[] keyBlocks(AttentionShape shape, float[] q, int qOffset, int startPos, int h, int qs, int qe,
+                            int[] starts, float[] chunkRepr, int positions, int topK,
+                            float[] qRepr, float[] blockScore, float[] candidates) {
+        int hs = shape.headSize();
+        int keyBlock = params.keyBlock();
+        // query block representation: this head's queries, mean x sqrt(length)
+        Arrays.fill(qRepr, 0f);
+        float w = (float) (1.0 / Math.sqrt(qe - qs + 1));
+        for (int pos = qs; pos <= qe; pos++) {
+            VectorMath.axpy(w, q, qOffset + (pos - startPos) * shape.queryDim() + h * hs, qRepr, 0, hs);
+        }
+        // chunk scores (causal: chunks starting at or before the block's last query), upsampled to key blocks
+        int lastBlock = qe / keyBlock;
+        Arrays.fill(blockScore, 0, lastBlock + 1, Float.NEGATIVE_INFINITY);
+        for (int c = 0; c < starts.length && starts[c] <= qe; c++) {
+            float score = VectorMath.dot(qRepr, 0, chunkRepr, c * hs, hs);
+            int end = Math.min(c + 1 < starts.length ? starts[c + 1] : positions, qe + 1);
+            for (int kb = starts[c] / keyBlock; kb <= (end - 1) / keyBlock; kb++) {
+                blockScore[kb] = Math.max(blockScore[kb], score);
             }
         }
-        return selection;
+        // always kept: the sink block, the recent window and the query block itself
+        int recentFrom = Math.max(0, Math.min(qs, qe - params.recent() + 1));
+        int forcedFrom = recentFrom / keyBlock;
+        int count = 0;
+        for (int kb = 1; kb < forcedFrom; kb++) {
+            candidates[count++] = blockScore[kb];
+        }
+        float cut = Float.NEGATIVE_INFINITY;
+        if (count > topK) {
+            // the topK-th highest score; ties at it are taken in position order until topK
+            Arrays.sort(candidates, 0, count);
+            cut = candidates[count - topK];
+        }
+        int above = 0;
+        for (int kb = 1; kb < forcedFrom; kb++) {
+            if (blockScore[kb] > cut) {
+                above++;
+            }
+        }
+        int ties = topK - above;
+        int[] kept = new int[Math.min(count, topK) + 1 + lastBlock - forcedFrom + 1];
+        int k = 0;
+        kept[k++] = 0;
+        for (int kb = 1; kb < forcedFrom; kb++) {
+            if (blockScore[kb] > cut || (blockScore[kb] == cut && ties-- > 0)) {
+                kept[k++] = kb;
+            }
+        }
+        for (int kb = Math.max(1, forcedFrom); kb <= lastBlock; kb++) {
+            kept[k++] = kb;
+        }
+        return k == kept.length ? kept : Arrays.copyOf(kept, k);
     }
 }

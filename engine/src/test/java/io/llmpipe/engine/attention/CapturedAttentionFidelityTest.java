@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  *       4-13% of the blocks per row, but no static pattern covers them all); the key the last row
  *       attends to most outside the sink and the local window (its needle) is kept for it; the output
  *       is within 50% (relative Frobenius) of dense;</li>
- *   <li>DHSA (budget 2,048): the output is within 35% of dense (one mask for all heads of a layer);</li>
+ *   <li>DHSA (budget 2,048): the output is within 35% of dense;</li>
  *   <li>both really skip blocks (density below 0.6).</li>
  * </ul>
  * The measured figures are printed; docs/ARCHITECTURE.md discusses them.
@@ -110,7 +110,7 @@ class CapturedAttentionFidelityTest {
         try (Parallel parallel = new Parallel(2)) {
             for (int layer = 0; layer < layers.size(); layer++) {
                 Capture c = layers.get(layer);
-                BlockSelection s = new DhsaAttention(DhsaAttention.Parameters.DEFAULT).select(c.shape(), c.q(), 0, PROMPT, 0, c.k());
+                BlockSelection s = new DhsaAttention(DhsaAttention.Parameters.DEFAULT).select(c.shape(), c.q(), 0, PROMPT, 0, c.k(), parallel);
                 double error = outputError(c, s, parallel);
                 System.out.printf("stories260K 8K layer %d dhsa: density %.3f, recall %.3f, relative error %.4f%n",
                         layer, s.density(), meanRecall(c, s, PROMPT / 4, PROMPT - 1, 24), error);
