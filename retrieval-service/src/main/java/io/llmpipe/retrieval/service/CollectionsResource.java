@@ -132,10 +132,7 @@ public class CollectionsResource {
     public Upserted upsert(@PathParam("name") String name, String body) throws IOException {
         Collection c = writable(name);
         JsonNode req = JsonBody.parse(body);
-        JsonNode docs = req.get("documents");
-        if (docs == null || !docs.isArray()) {
-            throw ApiException.invalid("documents", "'documents' must be an array of {id, text, metadata} objects.");
-        }
+        JsonNode docs = JsonBody.requiredArray(req, "documents", "an array of {id, text, metadata} objects");
         if (docs.isEmpty() || docs.size() > MAX_BATCH) {
             throw ApiException.unprocessable("documents", "'documents' must hold 1 to " + MAX_BATCH + " documents, got " + docs.size() + ".");
         }
@@ -188,10 +185,7 @@ public class CollectionsResource {
     public BulkDeleted deleteDocuments(@PathParam("name") String name, String body) throws IOException {
         Collection c = collection(name);
         JsonNode req = JsonBody.parse(body);
-        JsonNode ids = req.get("ids");
-        if (ids == null || !ids.isArray()) {
-            throw ApiException.invalid("ids", "'ids' must be an array of document ids.");
-        }
+        JsonNode ids = JsonBody.requiredArray(req, "ids", "an array of document ids");
         List<String> list = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
             if (!ids.get(i).isTextual()) {

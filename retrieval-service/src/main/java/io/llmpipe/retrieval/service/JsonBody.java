@@ -40,6 +40,14 @@ final class JsonBody {
         return v.asText();
     }
 
+    static JsonNode requiredArray(JsonNode node, String field, String what) {
+        JsonNode v = node.get(field);
+        if (v == null || !v.isArray()) {
+            throw ApiException.invalid(field, "'" + field + "' must be " + what + ".");
+        }
+        return v;
+    }
+
     static String optionalText(JsonNode node, String field, String param) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
