@@ -63,6 +63,8 @@ public final class Collection implements AutoCloseable {
     private static final int SNAPSHOT_VERSION = 1;
     private static final byte UPSERT = 1;
     private static final byte DELETE = 2;
+    /** Fewest deleted passages worth rebuilding the index for. */
+    static final int COMPACT_MIN_DEAD = 1024;
     /** The log is folded into a snapshot past this size. */
     public static final long DEFAULT_SNAPSHOT_BYTES = 64L << 20;
 
@@ -140,12 +142,17 @@ public final class Collection implements AutoCloseable {
     }
 
     public int passageCount() {
-        return index.liveCount();
+        return read(() -> index.liveCount());
+    }
+
+    /** Passages in the graph, deleted ones (still routing searches until a compaction) included. */
+    public int indexedCount() {
+        return read(() -> index.size());
     }
 
     /** The lexical statistics of the live passages, keyed by ordinal (the multi-view reranker's lexical view). */
     public LexicalIndex lexical() {
-        return lexical;
+        return read(() -> lexical);
     }
 
     /** Writes documents (replacing any with the same id) durably, then makes them searchable. */
@@ -221,6 +228,20 @@ public final class Collection implements AutoCloseable {
                 out.add(new Hit(h.ordinal(), p, documents.get(p.documentId()).document().metadata(), h.score()));
             }
             return out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Runs {@code work} under the collection's read lock, so that what it reads across several calls
+     * (a search, then the lexical statistics a rerank reads by ordinal) is of one state: no change or
+     * compaction comes in between. The lock is reentrant.
+     */
+    public <T> T read(java.util.function.Supplier<T> work) {
+        lock.readLock().lock();
+        try {
+            return work.get();
         } finally {
             lock.readLock().unlock();
         }
@@ -420,7 +441,49 @@ public final class Collection implements AutoCloseable {
 
     // ---- snapshots ----
 
+    /**
+     * Deleted and replaced passages stay in the graph as marks (they still route searches); once they
+     * outnumber the live ones (and are at least {@link #COMPACT_MIN_DEAD}) the index is rebuilt from the
+     * live passages, renumbered, before a snapshot is written. Runs under the write lock.
+     */
+    private void compactIfMostlyDead() {
+        int live = index.liveCount();
+        int dead = index.size() - live;
+        if (dead < COMPACT_MIN_DEAD || dead <= live) {
+            return;
+        }
+        long start = System.nanoTime();
+        HnswIndex fresh = new HnswIndex(config.dimension(), config.similarity(), config.hnsw());
+        List<Passage> freshPassages = new ArrayList<>(live);
+        LexicalIndex freshLexical = new LexicalIndex();
+        int[] renumbered = new int[passages.size()];
+        for (int old = 0; old < passages.size(); old++) {
+            Passage p = passages.get(old);
+            if (p != null) {
+                int ordinal = fresh.add(p.vector());
+                renumbered[old] = ordinal;
+                freshPassages.add(p);
+                freshLexical.add(ordinal, p.text());
+            }
+        }
+        Map<String, StoredDocument> freshDocuments = new HashMap<>(documents.size() * 2);
+        for (StoredDocument d : documents.values()) {
+            int[] ordinals = new int[d.ordinals().length];
+            for (int i = 0; i < ordinals.length; i++) {
+                ordinals[i] = renumbered[d.ordinals()[i]];
+            }
+            freshDocuments.put(d.document().id(), new StoredDocument(d.document(), ordinals));
+        }
+        index = fresh;
+        passages = freshPassages;
+        documents = freshDocuments;
+        lexical = freshLexical;
+        LOGGER.info(String.format("collection '%s': index rebuilt without %d deleted passages (%d live) in %.1f s",
+                config.name(), dead, live, (System.nanoTime() - start) / 1e9));
+    }
+
     private void writeSnapshot() throws IOException {
+        compactIfMostlyDead();
         Path tmp = dir.resolve(SNAPSHOT + ".tmp");
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {

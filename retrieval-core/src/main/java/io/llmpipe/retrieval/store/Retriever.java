@@ -53,6 +53,11 @@ public final class Retriever {
 
     public List<Result> search(Collection collection, Query q) {
         float[] vector = q.vector() != null ? q.vector() : embedder.embed(q.query());
+        // the rerank reads the collection's lexical statistics by ordinal: the same state as the search
+        return collection.read(() -> search(collection, q, vector));
+    }
+
+    private List<Result> search(Collection collection, Query q, float[] vector) {
         int firstStage = q.rerank() ? Math.max(q.k(), rerankCandidates) : q.k();
         List<Collection.Hit> hits = collection.search(vector, firstStage, Math.max(q.ef(), firstStage), q.filter());
         List<Result> out = new ArrayList<>(Math.min(q.k(), hits.size()));

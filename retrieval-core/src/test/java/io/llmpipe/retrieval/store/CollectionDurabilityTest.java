@@ -177,6 +177,43 @@ class CollectionDurabilityTest {
     }
 
     @Test
+    void replacedPassagesAreDroppedFromTheIndexOnceTheyOutnumberTheLiveOnes() throws IOException {
+        Path dir = root.resolve("churn");
+        int docs = 600;
+        try (Collection c = Collection.create(dir, config("churn"), Long.MAX_VALUE)) {
+            for (int round = 0; round < 3; round++) {
+                for (int from = 0; from < docs; from += 100) {
+                    List<PreparedDocument> batch = new ArrayList<>();
+                    for (int i = from; i < from + 100; i++) {
+                        batch.add(document("d" + i, i + round * docs)); // each round moves every document
+                    }
+                    c.upsert(batch);
+                }
+            }
+            assertEquals(3 * 2 * docs, c.indexedCount());
+            c.snapshot();
+            assertEquals(2 * docs, c.indexedCount(), "the 2,400 replaced passages are gone");
+            assertEquals(2 * docs, c.passageCount());
+            for (int i = 0; i < docs; i += 37) {
+                assertFindable(c, "d" + i, i + 2 * docs);
+            }
+            c.delete(List.of("d1"));
+            c.upsert(List.of(document("d1", 77_777)));
+        }
+        try (Collection c = Collection.open(dir, Long.MAX_VALUE)) {
+            assertEquals(docs, c.documentCount());
+            assertEquals(2 * docs + 2, c.indexedCount());
+            assertFindable(c, "d1", 77_777);
+            for (int i = 2; i < docs; i += 41) {
+                assertFindable(c, "d" + i, i + 2 * docs);
+            }
+            // the lexical statistics follow the renumbering
+            int ordinal = c.document("d5").orElseThrow().ordinals()[0];
+            assertTrue(c.lexical().score(io.llmpipe.retrieval.rerank.Terms.of("passage one d5"), ordinal) > 0);
+        }
+    }
+
+    @Test
     void nothingAcknowledgedIsLostToKill9() throws Exception {
         Path dir = root.resolve("crash");
         String java = ProcessHandle.current().info().command().orElse("java");
