@@ -38,6 +38,21 @@ public abstract class FloatTensor {
         }
     }
 
+    /** Whether {@link #dotRowsBatch} is implemented; else {@link MatMul} dequantizes tiles of rows. */
+    public boolean fusedBatch() {
+        return false;
+    }
+
+    /**
+     * {@code out[outOffset + t*outStride + r] = row r . x[xOffset + t*cols ..]} for rows
+     * {@code [rowStart, rowEnd)} and activation rows {@code t} in {@code [0, n)}, for types whose
+     * {@link #fusedBatch} is true.
+     */
+    public void dotRowsBatch(int rowStart, int rowEnd, int cols, float[] x, int xOffset, int n,
+                             float[] out, int outOffset, int outStride) {
+        throw new UnsupportedOperationException(type() + " has no batched kernel");
+    }
+
     /** Writes elements {@code [offset, offset + n)} as floats to {@code dst[dstOffset ..]}. */
     public abstract void dequantize(long offset, float[] dst, int dstOffset, int n);
 

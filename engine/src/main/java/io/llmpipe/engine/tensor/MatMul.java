@@ -9,8 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  * weight matrix and {@code n} activation rows. Stateless; any thread.
  *
  * <p>One activation row (decode of one sequence) uses the tensor's fused quantized dot, reading each
- * weight byte once. Several rows (prefill, a decode batch) dequantize a tile of weight rows once and
- * reuse it against every activation row, so the weights are read once per call, not once per row.
+ * weight byte once. Several rows (prefill, a decode batch) use the type's own batched kernel where it
+ * has one (Q8_0 on AVX-512: weights widened in registers, 4 weight rows x 4 activation rows), else
+ * dequantize a tile of weight rows once and reuse it against every activation row; either way the
+ * weights are read from memory once per call, not once per activation row.
  */
 public final class MatMul {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -34,6 +36,11 @@ public final class MatMul {
             return;
         }
         int tiles = (rows + ROW_TILE - 1) / ROW_TILE;
+        if (w.fusedBatch()) {
+            parallel.forChunks(tiles, 4, (start, end) -> w.dotRowsBatch(start * ROW_TILE, Math.min(rows, end * ROW_TILE), cols,
+                    x, xOffset, n, out, outOffset, outStride));
+            return;
+        }
         parallel.forChunks(tiles, 4, (start, end) -> {
             float[] tile = TILE.get();
             if (tile.length < ROW_TILE * cols) {

@@ -1,22 +1,34 @@
 package io.llmpipe.engine.tensor;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A fixed set of worker threads for data-parallel loops (matrix rows, attention heads). Work is
- * handed out in chunks from a shared counter, so a slow core does not hold the others back.
+ * handed out in chunks from a shared counter, so a slow core does not hold the others back; the
+ * calling thread takes chunks too.
  *
- * <p>One instance per engine; {@link #forChunks} may be called from one thread at a time per
- * loop but loops from different callers may interleave safely. Close it to stop the threads.
+ * <p>Workers spin for a while after each loop before they sleep. A decode step is a hundred short
+ * loops (one per weight matrix) with a little serial work between them, and waking a sleeping
+ * thread costs more than many of those loops take on a virtual machine: with a fork-join pool, two
+ * threads decoded no faster than one (measured on the 1B-shaped model, docs/PERFORMANCE.md).
+ *
+ * <p>Safe for any number of callers: loops from different threads run one at a time; a loop
+ * started from inside a loop body runs on the calling thread alone. Close it to stop the threads.
  */
 public final class Parallel implements AutoCloseable {
+    /** How long an idle worker spins before it sleeps: longer than the gaps inside a decode step. */
+    private static final long SPIN_NANOS = 2_000_000;
+    private static final int CHUNKS_PER_THREAD = 4;
+
     private final int threads;
-    private final ForkJoinPool pool;
+    private final Thread[] workers;
+    private final ReentrantLock submit = new ReentrantLock();
+    private final AtomicReference<Job> current = new AtomicReference<>();
+    private volatile boolean closed;
+    private long jobs; // guarded by submit
 
     /** A range body: process indices {@code [start, end)}. */
     @FunctionalInterface
@@ -29,7 +41,11 @@ public final class Parallel implements AutoCloseable {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = Thread.ofPlatform().daemon().name("llmpipe-parallel-" + (i + 1)).unstarted(this::work);
+            workers[i].start();
+        }
     }
 
     /** The number of available processors, the usual default. */
@@ -43,52 +59,134 @@ public final class Parallel implements AutoCloseable {
 
     /**
      * Runs {@code body} over {@code [0, n)} in chunks of at least {@code grain} indices, on all
-     * threads, and returns when every chunk is done.
+     * threads, and returns when every chunk is done. An exception from the body is rethrown here
+     * once the other chunks have finished.
      */
     public void forChunks(int n, int grain, RangeBody body) {
         if (n <= 0) {
             return;
         }
         int g = Math.max(1, grain);
-        if (pool == null || n <= g) {
+        if (workers.length == 0 || n <= g || submit.isHeldByCurrentThread() || isWorker()) {
             body.run(0, n);
             return;
         }
-        // Aim for ~4 chunks per thread: enough to balance, few enough to keep overhead low.
-        int chunk = Math.max(g, (n + threads * 4 - 1) / (threads * 4));
-        int chunks = (n + chunk - 1) / chunk;
-        int workers = Math.min(threads, chunks);
-        AtomicInteger next = new AtomicInteger();
-        int finalChunk = chunk;
-        List<ForkJoinTask<?>> tasks = new ArrayList<>(workers);
-        for (int w = 0; w < workers; w++) {
-            tasks.add(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    int c;
-                    while ((c = next.getAndIncrement()) < chunks) {
-                        int start = c * finalChunk;
-                        body.run(start, Math.min(n, start + finalChunk));
-                    }
-                }
-            });
+        // ~4 chunks per thread: enough to balance, few enough to keep overhead low
+        int chunk = Math.max(g, (n + threads * CHUNKS_PER_THREAD - 1) / (threads * CHUNKS_PER_THREAD));
+        submit.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("parallel executor is closed");
+            }
+            Job job = new Job(++jobs, body, n, chunk);
+            current.set(job);
+            for (Thread w : workers) {
+                LockSupport.unpark(w);
+            }
+            job.runChunks();
+            job.awaitDone();
+            current.set(null);
+            job.rethrow();
+        } finally {
+            submit.unlock();
         }
-        if (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == pool) {
-            ForkJoinTask.invokeAll(tasks);
-        } else {
-            pool.invoke(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    ForkJoinTask.invokeAll(tasks);
-                }
-            });
+    }
+
+    private boolean isWorker() {
+        Thread t = Thread.currentThread();
+        for (Thread w : workers) {
+            if (w == t) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void work() {
+        long lastJob = 0; // an id, not the job: a finished job's body may hold large arrays
+        long idleSince = System.nanoTime();
+        while (!closed) {
+            Job job = current.get();
+            if (job != null && job.id != lastJob) {
+                lastJob = job.id;
+                job.runChunks();
+                idleSince = System.nanoTime();
+            } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                // a new job unparks every worker; the timeout only bounds a missed wake-up
+                LockSupport.parkNanos(this, 50_000_000);
+                idleSince = System.nanoTime() - SPIN_NANOS + 100_000;
+            }
         }
     }
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    /** One loop: chunks claimed from a counter by every thread that sees it. */
+    private static final class Job {
+        private final long id;
+        private final RangeBody body;
+        private final int n;
+        private final int chunk;
+        private final int chunks;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger done = new AtomicInteger();
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(long id, RangeBody body, int n, int chunk) {
+            this.id = id;
+            this.body = body;
+            this.n = n;
+            this.chunk = chunk;
+            this.chunks = (n + chunk - 1) / chunk;
+        }
+
+        void runChunks() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                int start = c * chunk;
+                try {
+                    if (failure.get() == null) {
+                        body.run(start, Math.min(n, start + chunk));
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+
+        /** Spins while the other threads finish their last chunks (microseconds), sleeping only if they stall. */
+        void awaitDone() {
+            long start = System.nanoTime();
+            while (done.get() < chunks) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(20_000);
+                }
+            }
+        }
+
+        void rethrow() {
+            Throwable t = failure.get();
+            if (t instanceof RuntimeException e) {
+                throw e;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException(t);
+            }
         }
     }
 }

@@ -4,18 +4,25 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * ggml Q8_0: blocks of 32 elements, each an fp16 scale {@code d} then 32 int8 quants; x = d * q.
- * The dot widens 32 quants at a time to 4 float vectors and scales the block's sum once.
+ * The dot widens a block's quants to float lanes (2 vectors of 16 with AVX-512, else 4 of 8) and
+ * scales the block's sum once.
  */
 public final class Q8_0Tensor extends FloatTensor {
     static final int BLOCK = 32;
     static final int BLOCK_BYTES = 34;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    /** 512-bit lanes where the CPU has them: half the instructions per block, about 1.5x the mat-vec speed on Zen 4. */
+    private static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    private static final VectorSpecies<Float> F16X = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I16X = IntVector.SPECIES_512;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     private final MemorySegment segment;
     private final long size;
 
@@ -42,6 +49,32 @@ public final class Q8_0Tensor extends FloatTensor {
 
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
+        return WIDE ? dot512(offset, x, xOffset, n) : dot256(offset, x, xOffset, n);
+    }
+
+    private float dot512(long offset, float[] x, int xOffset, int n) {
+        FloatVector acc0 = FloatVector.zero(F16X);
+        FloatVector acc1 = FloatVector.zero(F16X);
+        long bo = offset / BLOCK * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
+            int xo = xOffset + i;
+            // one sign-extending load per 16 quants (vpmovsxbd), then one conversion
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, segment, bo + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, segment, bo + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0);
+            FloatVector s = ((FloatVector) q0.convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F16X, x, xo));
+            s = ((FloatVector) q1.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F16X, x, xo + 16), s);
+            acc0 = s.fma(FloatVector.broadcast(F16X, Layouts.f16(segment, bo)), acc0);
+            // alternate two accumulators so consecutive blocks do not wait on one FMA chain
+            FloatVector swap = acc0;
+            acc0 = acc1;
+            acc1 = swap;
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private float dot256(long offset, float[] x, int xOffset, int n) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         long bo = offset / BLOCK * BLOCK_BYTES;
@@ -66,6 +99,10 @@ public final class Q8_0Tensor extends FloatTensor {
 
     @Override
     public void dequantize(long offset, float[] dst, int dstOffset, int n) {
+        if (WIDE) {
+            dequantize512(offset, dst, dstOffset, n);
+            return;
+        }
         long bo = offset / BLOCK * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
             FloatVector dv = FloatVector.broadcast(F, Layouts.f16(segment, bo));
@@ -76,10 +113,140 @@ public final class Q8_0Tensor extends FloatTensor {
         }
     }
 
+    private void dequantize512(long offset, float[] dst, int dstOffset, int n) {
+        long bo = offset / BLOCK * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK, bo += BLOCK_BYTES) {
+            FloatVector dv = FloatVector.broadcast(F16X, Layouts.f16(segment, bo));
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B16, segment, bo + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B16, segment, bo + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0);
+            ((FloatVector) q0.convert(VectorOperators.I2F, 0)).mul(dv).intoArray(dst, dstOffset + i);
+            ((FloatVector) q1.convert(VectorOperators.I2F, 0)).mul(dv).intoArray(dst, dstOffset + i + 16);
+        }
+    }
+
     @Override
     public void dotRows(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
         for (int r = rowStart; r < rowEnd; r++) {
             out[outOffset + r] = dot((long) r * cols, x, xOffset, cols);
         }
+    }
+
+    @Override
+    public boolean fusedBatch() {
+        return WIDE;
+    }
+
+    @Override
+    public void dotRowsBatch(int rowStart, int rowEnd, int cols, float[] x, int xOffset, int n,
+                             float[] out, int outOffset, int outStride) {
+        long rowBytes = (long) cols / BLOCK * BLOCK_BYTES;
+        int r = rowStart;
+        for (; r + 4 <= rowEnd; r += 4) {
+            int t = 0;
+            for (; t + 4 <= n; t += 4) {
+                dot4x4(r * rowBytes, rowBytes, cols, x, xOffset + t * cols, out, outOffset + t * outStride + r, outStride);
+            }
+            for (; t < n; t++) {
+                for (int k = r; k < r + 4; k++) {
+                    out[outOffset + t * outStride + k] = dot512((long) k * cols, x, xOffset + t * cols, cols);
+                }
+            }
+        }
+        for (; r < rowEnd; r++) {
+            for (int t = 0; t < n; t++) {
+                out[outOffset + t * outStride + r] = dot512((long) r * cols, x, xOffset + t * cols, cols);
+            }
+        }
+    }
+
+    /**
+     * 16 dots: 4 weight rows x 4 activation rows. Each block of weights is widened and scaled once
+     * in registers and used by 4 activation rows; each load of x serves 4 weight rows. Measured 1.5x
+     * the dequantize-a-tile path at 8 activation rows, 1.1x at 64 (one run, 2 threads).
+     */
+    private void dot4x4(long rowByte0, long rowBytes, int cols, float[] x, int xo, float[] out, int o, int outStride) {
+        FloatVector a00 = FloatVector.zero(F16X);
+        FloatVector a01 = FloatVector.zero(F16X);
+        FloatVector a02 = FloatVector.zero(F16X);
+        FloatVector a03 = FloatVector.zero(F16X);
+        FloatVector a10 = FloatVector.zero(F16X);
+        FloatVector a11 = FloatVector.zero(F16X);
+        FloatVector a12 = FloatVector.zero(F16X);
+        FloatVector a13 = FloatVector.zero(F16X);
+        FloatVector a20 = FloatVector.zero(F16X);
+        FloatVector a21 = FloatVector.zero(F16X);
+        FloatVector a22 = FloatVector.zero(F16X);
+        FloatVector a23 = FloatVector.zero(F16X);
+        FloatVector a30 = FloatVector.zero(F16X);
+        FloatVector a31 = FloatVector.zero(F16X);
+        FloatVector a32 = FloatVector.zero(F16X);
+        FloatVector a33 = FloatVector.zero(F16X);
+        MemorySegment m = segment;
+        long b0 = rowByte0, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+        int x1o = xo + cols, x2o = xo + 2 * cols, x3o = xo + 3 * cols;
+        for (int i = 0; i < cols; i += BLOCK, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES, b2 += BLOCK_BYTES, b3 += BLOCK_BYTES) {
+            FloatVector d0 = FloatVector.broadcast(F16X, Layouts.f16(m, b0));
+            FloatVector w0l = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b0 + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d0);
+            FloatVector w0h = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b0 + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d0);
+            FloatVector d1 = FloatVector.broadcast(F16X, Layouts.f16(m, b1));
+            FloatVector w1l = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b1 + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d1);
+            FloatVector w1h = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b1 + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d1);
+            FloatVector d2 = FloatVector.broadcast(F16X, Layouts.f16(m, b2));
+            FloatVector w2l = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b2 + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d2);
+            FloatVector w2h = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b2 + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d2);
+            FloatVector d3 = FloatVector.broadcast(F16X, Layouts.f16(m, b3));
+            FloatVector w3l = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b3 + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d3);
+            FloatVector w3h = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b3 + 18, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d3);
+            FloatVector x0l = FloatVector.fromArray(F16X, x, xo + i);
+            FloatVector x0h = FloatVector.fromArray(F16X, x, xo + i + 16);
+            a00 = w0h.fma(x0h, w0l.fma(x0l, a00));
+            a10 = w1h.fma(x0h, w1l.fma(x0l, a10));
+            a20 = w2h.fma(x0h, w2l.fma(x0l, a20));
+            a30 = w3h.fma(x0h, w3l.fma(x0l, a30));
+            FloatVector x1l = FloatVector.fromArray(F16X, x, x1o + i);
+            FloatVector x1h = FloatVector.fromArray(F16X, x, x1o + i + 16);
+            a01 = w0h.fma(x1h, w0l.fma(x1l, a01));
+            a11 = w1h.fma(x1h, w1l.fma(x1l, a11));
+            a21 = w2h.fma(x1h, w2l.fma(x1l, a21));
+            a31 = w3h.fma(x1h, w3l.fma(x1l, a31));
+            FloatVector x2l = FloatVector.fromArray(F16X, x, x2o + i);
+            FloatVector x2h = FloatVector.fromArray(F16X, x, x2o + i + 16);
+            a02 = w0h.fma(x2h, w0l.fma(x2l, a02));
+            a12 = w1h.fma(x2h, w1l.fma(x2l, a12));
+            a22 = w2h.fma(x2h, w2l.fma(x2l, a22));
+            a32 = w3h.fma(x2h, w3l.fma(x2l, a32));
+            FloatVector x3l = FloatVector.fromArray(F16X, x, x3o + i);
+            FloatVector x3h = FloatVector.fromArray(F16X, x, x3o + i + 16);
+            a03 = w0h.fma(x3h, w0l.fma(x3l, a03));
+            a13 = w1h.fma(x3h, w1l.fma(x3l, a13));
+            a23 = w2h.fma(x3h, w2l.fma(x3l, a23));
+            a33 = w3h.fma(x3h, w3l.fma(x3l, a33));
+        }
+        out[o] = a00.reduceLanes(VectorOperators.ADD);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD);
+        out[o + 2] = a20.reduceLanes(VectorOperators.ADD);
+        out[o + 3] = a30.reduceLanes(VectorOperators.ADD);
+        out[o + outStride] = a01.reduceLanes(VectorOperators.ADD);
+        out[o + outStride + 1] = a11.reduceLanes(VectorOperators.ADD);
+        out[o + outStride + 2] = a21.reduceLanes(VectorOperators.ADD);
+        out[o + outStride + 3] = a31.reduceLanes(VectorOperators.ADD);
+        out[o + 2 * outStride] = a02.reduceLanes(VectorOperators.ADD);
+        out[o + 2 * outStride + 1] = a12.reduceLanes(VectorOperators.ADD);
+        out[o + 2 * outStride + 2] = a22.reduceLanes(VectorOperators.ADD);
+        out[o + 2 * outStride + 3] = a32.reduceLanes(VectorOperators.ADD);
+        out[o + 3 * outStride] = a03.reduceLanes(VectorOperators.ADD);
+        out[o + 3 * outStride + 1] = a13.reduceLanes(VectorOperators.ADD);
+        out[o + 3 * outStride + 2] = a23.reduceLanes(VectorOperators.ADD);
+        out[o + 3 * outStride + 3] = a33.reduceLanes(VectorOperators.ADD);
     }
 }
