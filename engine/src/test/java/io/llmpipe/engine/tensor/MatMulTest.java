@@ -2,8 +2,12 @@ package io.llmpipe.engine.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Both matmul paths (fused single row, dequantized tiles for many rows) against float64. */
 class MatMulTest {
@@ -34,6 +38,54 @@ class MatMulTest {
                     }
                     assertEquals(ref, batched[t * rows + r], 1e-4 * Math.max(1, Math.abs(ref)));
                     assertEquals(ref, single[r], 1e-4 * Math.max(1, Math.abs(ref)));
+                }
+            }
+        }
+    }
+
+    /**
+     * Each quantized type, batched (its own kernel where it has one: Q8_0's 4x4 on AVX-512, with rows
+     * and activation counts that leave tails of both) and single-row, against float64 over the
+     * dequantized weights.
+     */
+    @ParameterizedTest
+    @EnumSource(GGMLType.class)
+    void quantizedBatchedPathsMatchFloat64OverDequantizedWeights(GGMLType type) {
+        Random rnd = new Random(11);
+        int rows = 23;
+        int cols = 512; // a multiple of every block size (K-quants: 256)
+        float[] source = new float[rows * cols];
+        for (int i = 0; i < source.length; i++) {
+            source[i] = (float) rnd.nextGaussian() * 0.1f;
+        }
+        try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
+            byte[] bytes = Quantizer.quantize(type, source);
+            MemorySegment segment = arena.allocate(bytes.length, 64);
+            MemorySegment.copy(bytes, 0, segment, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+            FloatTensor wt = FloatTensor.of(type, segment, source.length);
+            float[] w = new float[source.length];
+            wt.dequantize(0, w, 0, w.length);
+            for (int n : new int[] {2, 4, 5, 8, 11}) {
+                float[] x = new float[n * cols];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) rnd.nextGaussian();
+                }
+                float[] batched = new float[n * rows];
+                MatMul.matmul(p, wt, rows, cols, x, 0, n, batched, 0, rows);
+                for (int t = 0; t < n; t++) {
+                    float[] single = new float[rows];
+                    MatMul.matmul(p, wt, rows, cols, x, t * cols, 1, single, 0, rows);
+                    for (int r = 0; r < rows; r++) {
+                        double ref = 0;
+                        double scale = 0;
+                        for (int c = 0; c < cols; c++) {
+                            ref += (double) w[r * cols + c] * x[t * cols + c];
+                            scale += Math.abs((double) w[r * cols + c] * x[t * cols + c]);
+                        }
+                        String where = type + " n=" + n + " t=" + t + " r=" + r;
+                        assertEquals(ref, batched[t * rows + r], 1e-5 * scale, where);
+                        assertEquals(ref, single[r], 1e-5 * scale, where);
+                    }
                 }
             }
         }
