@@ -113,7 +113,8 @@ public final class Transformer {
             rmsnorm(xb, x, w.ffnNorm()[l], n, dim);
             MatMul.matmul(parallel, w.w1()[l], hidden, dim, xb, 0, n, hb, 0, hidden);
             MatMul.matmul(parallel, w.w3()[l], hidden, dim, xb, 0, n, hb2, 0, hidden);
-            swiglu(hb, hb2, n * hidden);
+            // vectorised and on all threads: with scalar Math.exp this took ~10% of a batch-8 decode step
+            parallel.forChunks(n * hidden, 4096, (from, to) -> VectorMath.swiglu(hb, hb2, from, to - from));
             MatMul.matmul(parallel, w.w2()[l], dim, hidden, hb, 0, n, xb2, 0, dim);
             add(x, xb2, n * dim);
         }
@@ -207,12 +208,5 @@ public final class Transformer {
 
     private static void add(float[] acc, float[] delta, int n) {
         VectorMath.axpy(1f, delta, 0, acc, 0, n);
-    }
-
-    private static void swiglu(float[] gate, float[] up, int n) {
-        for (int i = 0; i < n; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-        }
     }
 }

@@ -75,6 +75,21 @@ public final class VectorMath {
         return sum;
     }
 
+    /** {@code gate[i] = silu(gate[i]) * up[i]} for {@code i} in {@code [offset, offset + n)}: SwiGLU's gating. */
+    public static void swiglu(float[] gate, float[] up, int offset, int n) {
+        int step = F.length();
+        int upper = n - n % step;
+        int i = 0;
+        for (; i < upper; i += step) {
+            FloatVector g = FloatVector.fromArray(F, gate, offset + i);
+            g.div(g.neg().lanewise(VectorOperators.EXP).add(1f)).mul(FloatVector.fromArray(F, up, offset + i)).intoArray(gate, offset + i);
+        }
+        for (; i < n; i++) {
+            float g = gate[offset + i];
+            gate[offset + i] = g / (1f + (float) Math.exp(-g)) * up[offset + i];
+        }
+    }
+
     public static float sumOfSquares(float[] x, int offset, int n) {
         return dot(x, offset, x, offset, n);
     }
