@@ -19,8 +19,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * started from inside a loop body runs on the calling thread alone. Close it to stop the threads.
  */
 public final class Parallel implements AutoCloseable {
-    /** How long an idle worker spins before it sleeps: longer than the gaps inside a decode step. */
-    private static final long SPIN_NANOS = 2_000_000;
+    /**
+     * How long an idle worker spins before it sleeps: longer than the gaps between the loops of a
+     * forward pass (microseconds), short enough not to take a core from the other processes of a
+     * small machine between requests (the pipeline runs five JVMs and a broker on two cores).
+     */
+    private static final long SPIN_NANOS = Long.getLong("llmpipe.parallel.spin-micros", 100) * 1000;
     private static final int CHUNKS_PER_THREAD = 4;
 
     private final int threads;
@@ -116,7 +120,7 @@ public final class Parallel implements AutoCloseable {
             } else {
                 // a new job unparks every worker; the timeout only bounds a missed wake-up
                 LockSupport.parkNanos(this, 50_000_000);
-                idleSince = System.nanoTime() - SPIN_NANOS + 100_000;
+                idleSince = System.nanoTime() - SPIN_NANOS + Math.min(SPIN_NANOS, 20_000);
             }
         }
     }
