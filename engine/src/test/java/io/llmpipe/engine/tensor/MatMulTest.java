@@ -24,22 +24,8 @@ class MatMulTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) rnd.nextGaussian();
         }
-        FloatTensor wt = new ArrayFloatTensor(w);
         try (Parallel p = new Parallel(2)) {
-            float[] batched = new float[n * rows];
-            MatMul.matmul(p, wt, rows, cols, x, 0, n, batched, 0, rows);
-            for (int t = 0; t < n; t++) {
-                float[] single = new float[rows];
-                MatMul.matmul(p, wt, rows, cols, x, t * cols, 1, single, 0, rows);
-                for (int r = 0; r < rows; r++) {
-                    double ref = 0;
-                    for (int c = 0; c < cols; c++) {
-                        ref += (double) w[r * cols + c] * x[t * cols + c];
-                    }
-                    assertEquals(ref, batched[t * rows + r], 1e-4 * Math.max(1, Math.abs(ref)));
-                    assertEquals(ref, single[r], 1e-4 * Math.max(1, Math.abs(ref)));
-                }
-            }
+            assertBothPathsMatchFloat64(p, new ArrayFloatTensor(w), w, rows, cols, x, n, "F32");
         }
     }
 
@@ -70,23 +56,28 @@ class MatMulTest {
                 for (int i = 0; i < x.length; i++) {
                     x[i] = (float) rnd.nextGaussian();
                 }
-                float[] batched = new float[n * rows];
-                MatMul.matmul(p, wt, rows, cols, x, 0, n, batched, 0, rows);
-                for (int t = 0; t < n; t++) {
-                    float[] single = new float[rows];
-                    MatMul.matmul(p, wt, rows, cols, x, t * cols, 1, single, 0, rows);
-                    for (int r = 0; r < rows; r++) {
-                        double ref = 0;
-                        double scale = 0;
-                        for (int c = 0; c < cols; c++) {
-                            ref += (double) w[r * cols + c] * x[t * cols + c];
-                            scale += Math.abs((double) w[r * cols + c] * x[t * cols + c]);
-                        }
-                        String where = type + " n=" + n + " t=" + t + " r=" + r;
-                        assertEquals(ref, batched[t * rows + r], 1e-5 * scale, where);
-                        assertEquals(ref, single[r], 1e-5 * scale, where);
-                    }
+                assertBothPathsMatchFloat64(p, wt, w, rows, cols, x, n, type + " n=" + n);
+            }
+        }
+    }
+
+    /** Batched and single-row matmul of {@code n} activation rows against float64 over {@code w}, within 1e-5 of the sum of |terms|. */
+    private static void assertBothPathsMatchFloat64(Parallel p, FloatTensor wt, float[] w, int rows, int cols, float[] x, int n, String label) {
+        float[] batched = new float[n * rows];
+        MatMul.matmul(p, wt, rows, cols, x, 0, n, batched, 0, rows);
+        for (int t = 0; t < n; t++) {
+            float[] single = new float[rows];
+            MatMul.matmul(p, wt, rows, cols, x, t * cols, 1, single, 0, rows);
+            for (int r = 0; r < rows; r++) {
+                double ref = 0;
+                double scale = 0;
+                for (int c = 0; c < cols; c++) {
+                    ref += (double) w[r * cols + c] * x[t * cols + c];
+                    scale += Math.abs((double) w[r * cols + c] * x[t * cols + c]);
                 }
+                String where = label + " t=" + t + " r=" + r;
+                assertEquals(ref, batched[t * rows + r], 1e-5 * scale, where);
+                assertEquals(ref, single[r], 1e-5 * scale, where);
             }
         }
     }
