@@ -61,7 +61,7 @@ public final class GGUF {
     public static GGUF open(Path path, Arena arena) {
         MemorySegment file;
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+            file = FloatTensor.nativeView(channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena), arena);
         } catch (IOException e) {
             throw new ModelFormatException("cannot read " + path + ": " + e.getMessage(), e);
         }

@@ -4,6 +4,7 @@ import io.llmpipe.engine.ModelFormatException;
 import io.llmpipe.engine.gguf.GGUF;
 import io.llmpipe.engine.gguf.GGUFTensorInfo;
 import io.llmpipe.engine.tensor.FloatTensor;
+import io.llmpipe.engine.tensor.SlabbedQ8_0Tensor;
 import io.llmpipe.engine.tokenizer.ChatTemplate;
 import io.llmpipe.engine.tokenizer.Tokenizer;
 import io.llmpipe.engine.tokenizer.Tokenizers;
@@ -28,7 +29,7 @@ final class GGUFModelLoader {
         try {
             GGUF gguf = GGUF.open(path, arena);
             ModelConfig config = config(gguf, contextLength);
-            Weights weights = weights(gguf, config);
+            Weights weights = weights(gguf, config, SLAB_WIDE_MATRICES ? arena : null);
             Tokenizer tokenizer = Tokenizers.fromGGUF(gguf);
             if (tokenizer.vocabularySize() != config.vocabularySize()) {
                 throw new ModelFormatException(path + ": the tokenizer has " + tokenizer.vocabularySize()
@@ -93,7 +94,15 @@ final class GGUFModelLoader {
         }
     }
 
-    static Weights weights(GGUF g, ModelConfig c) {
+    /**
+     * Wide Q8_0 matrices (the FFN down projection, in Llama-3.2-1B's shape) are copied into column slabs
+     * for decode speed ({@link SlabbedQ8_0Tensor}); {@code -Dllmpipe.engine.slab-wide-matrices=false}
+     * keeps every weight in the file's mapping.
+     */
+    static final boolean SLAB_WIDE_MATRICES = Boolean.parseBoolean(System.getProperty("llmpipe.engine.slab-wide-matrices", "true"));
+
+    /** The weights; layer matrices and a separate output matrix copied into slabs in {@code slabArena} when wide and non-null. */
+    static Weights weights(GGUF g, ModelConfig c, Arena slabArena) {
         int L = c.layers();
         FloatTensor[] wq = new FloatTensor[L], wk = new FloatTensor[L], wv = new FloatTensor[L], wo = new FloatTensor[L];
         FloatTensor[] w1 = new FloatTensor[L], w2 = new FloatTensor[L], w3 = new FloatTensor[L];
@@ -103,25 +112,31 @@ final class GGUFModelLoader {
         for (int l = 0; l < L; l++) {
             String p = "blk." + l + ".";
             attnNorm[l] = vector(g, p + "attn_norm.weight", c.dim());
-            wq[l] = matrix(g, p + "attn_q.weight", c.queryDim(), c.dim());
-            wk[l] = matrix(g, p + "attn_k.weight", c.kvDim(), c.dim());
-            wv[l] = matrix(g, p + "attn_v.weight", c.kvDim(), c.dim());
-            wo[l] = matrix(g, p + "attn_output.weight", c.dim(), c.queryDim());
+            wq[l] = slabbed(matrix(g, p + "attn_q.weight", c.queryDim(), c.dim()), c.queryDim(), c.dim(), slabArena);
+            wk[l] = slabbed(matrix(g, p + "attn_k.weight", c.kvDim(), c.dim()), c.kvDim(), c.dim(), slabArena);
+            wv[l] = slabbed(matrix(g, p + "attn_v.weight", c.kvDim(), c.dim()), c.kvDim(), c.dim(), slabArena);
+            wo[l] = slabbed(matrix(g, p + "attn_output.weight", c.dim(), c.queryDim()), c.dim(), c.queryDim(), slabArena);
             if (biases) {
                 bq[l] = vector(g, p + "attn_q.bias", c.queryDim());
                 bk[l] = vector(g, p + "attn_k.bias", c.kvDim());
                 bv[l] = vector(g, p + "attn_v.bias", c.kvDim());
             }
             ffnNorm[l] = vector(g, p + "ffn_norm.weight", c.dim());
-            w1[l] = matrix(g, p + "ffn_gate.weight", c.hiddenDim(), c.dim());
-            w2[l] = matrix(g, p + "ffn_down.weight", c.dim(), c.hiddenDim());
-            w3[l] = matrix(g, p + "ffn_up.weight", c.hiddenDim(), c.dim());
+            w1[l] = slabbed(matrix(g, p + "ffn_gate.weight", c.hiddenDim(), c.dim()), c.hiddenDim(), c.dim(), slabArena);
+            w2[l] = slabbed(matrix(g, p + "ffn_down.weight", c.dim(), c.hiddenDim()), c.dim(), c.hiddenDim(), slabArena);
+            w3[l] = slabbed(matrix(g, p + "ffn_up.weight", c.hiddenDim(), c.dim()), c.hiddenDim(), c.dim(), slabArena);
         }
         FloatTensor embedding = matrix(g, "token_embd.weight", c.vocabularySize(), c.dim());
         float[] outNorm = vector(g, "output_norm.weight", c.dim());
-        FloatTensor output = g.hasTensor("output.weight") ? matrix(g, "output.weight", c.vocabularySize(), c.dim()) : embedding;
+        FloatTensor output = g.hasTensor("output.weight")
+                ? slabbed(matrix(g, "output.weight", c.vocabularySize(), c.dim()), c.vocabularySize(), c.dim(), slabArena)
+                : embedding;
         float[] ropeFreqs = g.hasTensor("rope_freqs.weight") ? vector(g, "rope_freqs.weight", c.ropeDimensions() / 2) : null;
         return new Weights(embedding, attnNorm, wq, wk, wv, bq, bk, bv, wo, ffnNorm, w1, w2, w3, outNorm, output, ropeFreqs);
+    }
+
+    private static FloatTensor slabbed(FloatTensor t, int rows, int cols, Arena arena) {
+        return arena == null ? t : SlabbedQ8_0Tensor.ofWide(t, rows, cols, arena);
     }
 
     /** A [rows][cols] matrix, i.e. ggml shape [cols, rows]. */

@@ -34,7 +34,7 @@ final class Llama2cModelLoader {
         try {
             MemorySegment file;
             try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-                file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+                file = FloatTensor.nativeView(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena), arena);
             }
             if (file.byteSize() < HEADER_BYTES) {
                 throw new ModelFormatException(path + ": file of " + file.byteSize() + " bytes is too short for a llama2.c header (and it is not GGUF)");

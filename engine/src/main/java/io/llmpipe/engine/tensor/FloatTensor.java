@@ -1,5 +1,6 @@
 package io.llmpipe.engine.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -55,6 +56,16 @@ public abstract class FloatTensor {
 
     /** Writes elements {@code [offset, offset + n)} as floats to {@code dst[dstOffset ..]}. */
     public abstract void dequantize(long offset, float[] dst, int dstOffset, int n);
+
+    /**
+     * {@code mapped} (a file mapping) as a plain native segment over the same memory, read-only, living
+     * as long as {@code arena}. Weight kernels then see one segment class whether weights are mapped
+     * from the file or copied ({@link SlabbedQ8_0Tensor}): a Vector API load site that sees two
+     * segment classes is compiled without its intrinsic, and decode ran at half speed.
+     */
+    public static MemorySegment nativeView(MemorySegment mapped, Arena arena) {
+        return MemorySegment.ofAddress(mapped.address()).reinterpret(mapped.byteSize(), arena, null).asReadOnly();
+    }
 
     /** A view of {@code elements} elements of {@code type} stored at the start of {@code segment}. */
     public static FloatTensor of(GGMLType type, MemorySegment segment, long elements) {

@@ -48,12 +48,15 @@ class TinyModelVariantsTest {
         TinyModels.Spec separate = new TinyModels.Spec("separate-output", "llama", 64, 96, 2, 4, 4, 300, 10000, false, 1, false, true);
         // K-quants need rows of 256: a wider model for them
         TinyModels.Spec wide = new TinyModels.Spec("wide-gqa", "llama", 256, 512, 2, 8, 4, 300, 10000, false, 1, false, true);
+        // an FFN wider than 4,096: its Q8_0 down projection is copied into column slabs at load
+        TinyModels.Spec wideFfn = new TinyModels.Spec("wide-ffn", "llama", 64, 4608, 2, 4, 2, 300, 10000, false, 1, false, false);
         return Stream.of(
                 Arguments.of(base, GGMLType.F32), Arguments.of(gqa, GGMLType.F32), Arguments.of(llama3, GGMLType.F32),
                 Arguments.of(linear, GGMLType.F32), Arguments.of(qwen2, GGMLType.F32), Arguments.of(separate, GGMLType.F32),
                 Arguments.of(gqa, GGMLType.F16), Arguments.of(qwen2, GGMLType.BF16),
                 Arguments.of(gqa, GGMLType.Q8_0), Arguments.of(separate, GGMLType.Q4_0),
-                Arguments.of(wide, GGMLType.Q4_K), Arguments.of(wide, GGMLType.Q6_K), Arguments.of(wide, GGMLType.Q8_0));
+                Arguments.of(wide, GGMLType.Q4_K), Arguments.of(wide, GGMLType.Q6_K), Arguments.of(wide, GGMLType.Q8_0),
+                Arguments.of(wideFfn, GGMLType.Q8_0));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -65,6 +68,9 @@ class TinyModelVariantsTest {
         double[] expected = ReferenceLlama.lastLogits(p, PROMPT);
         try (Model m = ModelLoader.load(new ModelLoader.Options(file, null, 0))) {
             assertEquals(spec.architecture(), m.config().architecture());
+            if (spec.hidden() >= io.llmpipe.engine.tensor.SlabbedQ8_0Tensor.MIN_COLUMNS && type == GGMLType.Q8_0) {
+                assertTrue(m.weights().w2()[0] instanceof io.llmpipe.engine.tensor.SlabbedQ8_0Tensor, "wide down projection not slabbed");
+            }
             Generator g = new Generator(m, parallel);
             // prefill in two chunks, so cached keys/values are exercised too
             float[] logits = g.prefill(g.newSequence(), PROMPT, DenseAttention.INSTANCE, 5);

@@ -1,6 +1,9 @@
 package io.llmpipe.engine.tensor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -57,6 +60,48 @@ class MatMulTest {
                     x[i] = (float) rnd.nextGaussian();
                 }
                 assertBothPathsMatchFloat64(p, wt, w, rows, cols, x, n, type + " n=" + n);
+            }
+        }
+    }
+
+    /** A wide Q8_0 matrix copied into column slabs reads as the row-major original in every way. */
+    @Test
+    void slabbedWideMatrixMatchesItsRowMajorOriginal() {
+        Random rnd = new Random(13);
+        int rows = 23;
+        int cols = 2 * SlabbedQ8_0Tensor.SLAB + 512; // two full slabs and a narrower last one
+        float[] source = new float[rows * cols];
+        for (int i = 0; i < source.length; i++) {
+            source[i] = (float) rnd.nextGaussian() * 0.1f;
+        }
+        try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
+            byte[] bytes = Quantizer.quantize(GGMLType.Q8_0, source);
+            MemorySegment segment = arena.allocate(bytes.length, 64);
+            MemorySegment.copy(bytes, 0, segment, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+            FloatTensor original = FloatTensor.of(GGMLType.Q8_0, segment, source.length);
+            FloatTensor slabbed = SlabbedQ8_0Tensor.ofWide(original, rows, cols, arena);
+            assertTrue(slabbed instanceof SlabbedQ8_0Tensor);
+            assertSame(original, SlabbedQ8_0Tensor.ofWide(original, rows * 2, cols / 2, arena), "narrow matrices stay as they are");
+            float[] w = new float[source.length];
+            original.dequantize(0, w, 0, w.length);
+            float[] fromSlabs = new float[source.length];
+            slabbed.dequantize(0, fromSlabs, 0, fromSlabs.length); // spans every row and slab boundary
+            assertArrayEquals(w, fromSlabs);
+            for (int i = 0; i < 200; i++) {
+                long e = rnd.nextLong(source.length);
+                assertEquals(w[(int) e], slabbed.getFloat(e));
+            }
+            float[] x = new float[cols];
+            for (int i = 0; i < cols; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            assertEquals(original.dot(5L * cols + 1024, x, 64, 3200), slabbed.dot(5L * cols + 1024, x, 64, 3200), 1e-3);
+            for (int n : new int[] {1, 4, 6}) {
+                float[] xs = new float[n * cols];
+                for (int i = 0; i < xs.length; i++) {
+                    xs[i] = (float) rnd.nextGaussian();
+                }
+                assertBothPathsMatchFloat64(p, slabbed, w, rows, cols, xs, n, "slabbed n=" + n);
             }
         }
     }
