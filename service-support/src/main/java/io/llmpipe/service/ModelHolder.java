@@ -32,9 +32,10 @@ public class ModelHolder implements ReadinessCheck {
                 @ConfigProperty(name = "llmpipe.model.tokenizer") Optional<Path> tokenizer,
                 @ConfigProperty(name = "llmpipe.model.context", defaultValue = "0") int context,
                 @ConfigProperty(name = "llmpipe.model.id") Optional<String> id,
-                @ConfigProperty(name = "llmpipe.threads", defaultValue = "0") int threads) {
+                @ConfigProperty(name = "llmpipe.threads", defaultValue = "0") int threads,
+                @ConfigProperty(name = "llmpipe.model.slab-wide-matrices", defaultValue = "true") boolean slabWideMatrices) {
         long t0 = System.nanoTime();
-        this.model = ModelLoader.load(new ModelLoader.Options(modelPath, tokenizer.orElse(null), context));
+        this.model = ModelLoader.load(new ModelLoader.Options(modelPath, tokenizer.orElse(null), context, slabWideMatrices));
         this.id = id.filter(s -> !s.isBlank()).orElse(model.name());
         this.threads = threads > 0 ? threads : Parallel.defaultThreads();
         LOG.infof("loaded %s as '%s' (%s, %d layers, context %d) in %d ms", modelPath, this.id, model.config().architecture(),

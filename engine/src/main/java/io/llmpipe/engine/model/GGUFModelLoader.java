@@ -24,12 +24,12 @@ final class GGUFModelLoader {
     private GGUFModelLoader() {
     }
 
-    static Model load(Path path, int contextLength) {
+    static Model load(Path path, int contextLength, boolean slabWideMatrices) {
         Arena arena = Arena.ofShared();
         try {
             GGUF gguf = GGUF.open(path, arena);
             ModelConfig config = config(gguf, contextLength);
-            Weights weights = weights(gguf, config, SLAB_WIDE_MATRICES ? arena : null);
+            Weights weights = weights(gguf, config, slabWideMatrices ? arena : null);
             Tokenizer tokenizer = Tokenizers.fromGGUF(gguf);
             if (tokenizer.vocabularySize() != config.vocabularySize()) {
                 throw new ModelFormatException(path + ": the tokenizer has " + tokenizer.vocabularySize()
@@ -93,13 +93,6 @@ final class GGUFModelLoader {
             throw new ModelFormatException(g.source() + ": " + e.getMessage(), e);
         }
     }
-
-    /**
-     * Wide Q8_0 matrices (the FFN down projection, in Llama-3.2-1B's shape) are copied into column slabs
-     * for decode speed ({@link SlabbedQ8_0Tensor}); {@code -Dllmpipe.engine.slab-wide-matrices=false}
-     * keeps every weight in the file's mapping.
-     */
-    static final boolean SLAB_WIDE_MATRICES = Boolean.parseBoolean(System.getProperty("llmpipe.engine.slab-wide-matrices", "true"));
 
     /** The weights; layer matrices and a separate output matrix copied into slabs in {@code slabArena} when wide and non-null. */
     static Weights weights(GGUF g, ModelConfig c, Arena slabArena) {

@@ -20,7 +20,18 @@ public final class ModelLoader {
      *                      GGUF files carry their tokenizer)
      * @param contextLength positions to allow, or 0 for what the file declares
      */
-    public record Options(Path modelPath, Path tokenizerPath, int contextLength) {
+    /**
+     * @param slabWideMatrices copy wide Q8_0 matrices into column slabs for decode speed
+     *                         ({@link io.llmpipe.engine.tensor.SlabbedQ8_0Tensor}); off for processes that
+     *                         only tokenize (the gateway). The 3-argument form reads
+     *                         {@code -Dllmpipe.engine.slab-wide-matrices} (default true).
+     */
+    public record Options(Path modelPath, Path tokenizerPath, int contextLength, boolean slabWideMatrices) {
+        public Options(Path modelPath, Path tokenizerPath, int contextLength) {
+            this(modelPath, tokenizerPath, contextLength,
+                    Boolean.parseBoolean(System.getProperty("llmpipe.engine.slab-wide-matrices", "true")));
+        }
+
         public Options {
             if (modelPath == null) {
                 throw new IllegalArgumentException("model path is required");
@@ -47,7 +58,7 @@ public final class ModelLoader {
             if (options.tokenizerPath() != null) {
                 throw new ModelFormatException(path + " is a GGUF file, which carries its own tokenizer: do not pass a tokenizer file");
             }
-            return GGUFModelLoader.load(path, options.contextLength());
+            return GGUFModelLoader.load(path, options.contextLength(), options.slabWideMatrices());
         }
         return Llama2cModelLoader.load(path, options.tokenizerPath(), options.contextLength());
     }
