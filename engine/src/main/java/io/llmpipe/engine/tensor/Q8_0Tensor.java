@@ -145,38 +145,22 @@ public final class Q8_0Tensor extends FloatTensor {
     @Override
     public void dotRowsBatch(int rowStart, int rowEnd, int cols, float[] x, int xOffset, int n,
                              float[] out, int outOffset, int outStride) {
-        dotRowsBatch(0, rowStart, rowEnd, cols, x, xOffset, cols, n, out, outOffset, outStride, false);
-    }
-
-    /**
-     * {@link #dotRowsBatch} over the {@code [rows][cols]} matrix starting at element {@code base}, with
-     * activation rows {@code xStride} apart, adding to {@code out} when {@code accumulate} (one column
-     * slab of a {@link SlabbedQ8_0Tensor}).
-     */
-    void dotRowsBatch(long base, int rowStart, int rowEnd, int cols, float[] x, int xOffset, int xStride, int n,
-                      float[] out, int outOffset, int outStride, boolean accumulate) {
         long rowBytes = (long) cols / BLOCK * BLOCK_BYTES;
-        long baseBytes = base / BLOCK * BLOCK_BYTES;
         int r = rowStart;
         for (; r + 4 <= rowEnd; r += 4) {
             int t = 0;
             for (; t + 4 <= n; t += 4) {
-                dot4x4(baseBytes + r * rowBytes, rowBytes, cols, x, xOffset + t * xStride, xStride,
-                        out, outOffset + t * outStride + r, outStride, accumulate);
+                dot4x4(r * rowBytes, rowBytes, cols, x, xOffset + t * cols, out, outOffset + t * outStride + r, outStride);
             }
             for (; t < n; t++) {
                 for (int k = r; k < r + 4; k++) {
-                    float d = dot512(base + (long) k * cols, x, xOffset + t * xStride, cols);
-                    int o = outOffset + t * outStride + k;
-                    out[o] = accumulate ? out[o] + d : d;
+                    out[outOffset + t * outStride + k] = dot512((long) k * cols, x, xOffset + t * cols, cols);
                 }
             }
         }
         for (; r < rowEnd; r++) {
             for (int t = 0; t < n; t++) {
-                float d = dot512(base + (long) r * cols, x, xOffset + t * xStride, cols);
-                int o = outOffset + t * outStride + r;
-                out[o] = accumulate ? out[o] + d : d;
+                out[outOffset + t * outStride + r] = dot512((long) r * cols, x, xOffset + t * cols, cols);
             }
         }
     }
@@ -186,8 +170,7 @@ public final class Q8_0Tensor extends FloatTensor {
      * in registers and used by 4 activation rows; each load of x serves 4 weight rows. Measured 1.5x
      * the dequantize-a-tile path at 8 activation rows, 1.1x at 64 (one run, 2 threads).
      */
-    private void dot4x4(long rowByte0, long rowBytes, int cols, float[] x, int xo, int xStride, float[] out, int o, int outStride,
-                        boolean accumulate) {
+    private void dot4x4(long rowByte0, long rowBytes, int cols, float[] x, int xo, float[] out, int o, int outStride) {
         FloatVector a00 = FloatVector.zero(F16X);
         FloatVector a01 = FloatVector.zero(F16X);
         FloatVector a02 = FloatVector.zero(F16X);
@@ -206,7 +189,7 @@ public final class Q8_0Tensor extends FloatTensor {
         FloatVector a33 = FloatVector.zero(F16X);
         MemorySegment m = segment;
         long b0 = rowByte0, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
-        int x1o = xo + xStride, x2o = xo + 2 * xStride, x3o = xo + 3 * xStride;
+        int x1o = xo + cols, x2o = xo + 2 * cols, x3o = xo + 3 * cols;
         for (int i = 0; i < cols; i += BLOCK, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES, b2 += BLOCK_BYTES, b3 += BLOCK_BYTES) {
             FloatVector d0 = FloatVector.broadcast(F16X, Layouts.f16(m, b0));
             FloatVector w0l = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b0 + 2, ByteOrder.LITTLE_ENDIAN)
@@ -253,21 +236,21 @@ public final class Q8_0Tensor extends FloatTensor {
             a23 = w2h.fma(x3h, w2l.fma(x3l, a23));
             a33 = w3h.fma(x3h, w3l.fma(x3l, a33));
         }
-        out[o] = (accumulate ? out[o] : 0f) + a00.reduceLanes(VectorOperators.ADD);
-        out[o + 1] = (accumulate ? out[o + 1] : 0f) + a10.reduceLanes(VectorOperators.ADD);
-        out[o + 2] = (accumulate ? out[o + 2] : 0f) + a20.reduceLanes(VectorOperators.ADD);
-        out[o + 3] = (accumulate ? out[o + 3] : 0f) + a30.reduceLanes(VectorOperators.ADD);
-        out[o + outStride] = (accumulate ? out[o + outStride] : 0f) + a01.reduceLanes(VectorOperators.ADD);
-        out[o + outStride + 1] = (accumulate ? out[o + outStride + 1] : 0f) + a11.reduceLanes(VectorOperators.ADD);
-        out[o + outStride + 2] = (accumulate ? out[o + outStride + 2] : 0f) + a21.reduceLanes(VectorOperators.ADD);
-        out[o + outStride + 3] = (accumulate ? out[o + outStride + 3] : 0f) + a31.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * outStride] = (accumulate ? out[o + 2 * outStride] : 0f) + a02.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * outStride + 1] = (accumulate ? out[o + 2 * outStride + 1] : 0f) + a12.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * outStride + 2] = (accumulate ? out[o + 2 * outStride + 2] : 0f) + a22.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * outStride + 3] = (accumulate ? out[o + 2 * outStride + 3] : 0f) + a32.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * outStride] = (accumulate ? out[o + 3 * outStride] : 0f) + a03.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * outStride + 1] = (accumulate ? out[o + 3 * outStride + 1] : 0f) + a13.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * outStride + 2] = (accumulate ? out[o + 3 * outStride + 2] : 0f) + a23.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * outStride + 3] = (accumulate ? out[o + 3 * outStride + 3] : 0f) + a33.reduceLanes(VectorOperators.ADD);
+        out[o] = a00.reduceLanes(VectorOperators.ADD);
+        out[o + 1] = a10.reduceLanes(VectorOperators.ADD);
+        out[o + 2] = a20.reduceLanes(VectorOperators.ADD);
+        out[o + 3] = a30.reduceLanes(VectorOperators.ADD);
+        out[o + outStride] = a01.reduceLanes(VectorOperators.ADD);
+        out[o + outStride + 1] = a11.reduceLanes(VectorOperators.ADD);
+        out[o + outStride + 2] = a21.reduceLanes(VectorOperators.ADD);
+        out[o + outStride + 3] = a31.reduceLanes(VectorOperators.ADD);
+        out[o + 2 * outStride] = a02.reduceLanes(VectorOperators.ADD);
+        out[o + 2 * outStride + 1] = a12.reduceLanes(VectorOperators.ADD);
+        out[o + 2 * outStride + 2] = a22.reduceLanes(VectorOperators.ADD);
+        out[o + 2 * outStride + 3] = a32.reduceLanes(VectorOperators.ADD);
+        out[o + 3 * outStride] = a03.reduceLanes(VectorOperators.ADD);
+        out[o + 3 * outStride + 1] = a13.reduceLanes(VectorOperators.ADD);
+        out[o + 3 * outStride + 2] = a23.reduceLanes(VectorOperators.ADD);
+        out[o + 3 * outStride + 3] = a33.reduceLanes(VectorOperators.ADD);
     }
 }

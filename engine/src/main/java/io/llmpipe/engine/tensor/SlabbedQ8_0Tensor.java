@@ -13,7 +13,10 @@ import java.lang.foreign.MemorySegment;
  * run at half speed; reading the rows in column slabs in place is slower still (the prefetcher wants one
  * linear stream). In slab order each slab is one linear stream against 8 KiB of x: 1.6-2x the mat-vec
  * speed of the row-major matrix on the same data (docs/PERFORMANCE.md). The copy lives in the model's
- * arena (off-heap); the file's pages of the original are then never read again and stay reclaimable.
+ * arena (off-heap).
+ *
+ * <p>Several activation rows (prefill, batched decode) still read the row-major original: its long rows
+ * suit the 4x4 batched kernel, which ran 25% slower over the slabs (one JVM, alternated).
  */
 public final class SlabbedQ8_0Tensor extends FloatTensor {
     /** Columns per slab: x's slab (8 KiB) and the weight stream share L1. */
@@ -22,12 +25,14 @@ public final class SlabbedQ8_0Tensor extends FloatTensor {
     public static final int MIN_COLUMNS = 2 * SLAB + 1;
 
     private final Q8_0Tensor data;
+    private final Q8_0Tensor original;
     private final int rows;
     private final int cols;
     private final int slabs;
 
-    private SlabbedQ8_0Tensor(Q8_0Tensor data, int rows, int cols) {
+    private SlabbedQ8_0Tensor(Q8_0Tensor data, Q8_0Tensor original, int rows, int cols) {
         this.data = data;
+        this.original = original;
         this.rows = rows;
         this.cols = cols;
         this.slabs = (cols + SLAB - 1) / SLAB;
@@ -54,7 +59,7 @@ public final class SlabbedQ8_0Tensor extends FloatTensor {
                 MemorySegment.copy(src, r * rowBytes + srcColumn, dst, slabBase + r * pieceBytes, pieceBytes);
             }
         }
-        return new SlabbedQ8_0Tensor(new Q8_0Tensor(dst, (long) rows * cols), rows, cols);
+        return new SlabbedQ8_0Tensor(new Q8_0Tensor(dst, (long) rows * cols), q, rows, cols);
     }
 
     private int width(int slab) {
@@ -128,15 +133,12 @@ public final class SlabbedQ8_0Tensor extends FloatTensor {
 
     @Override
     public boolean fusedBatch() {
-        return data.fusedBatch();
+        return original.fusedBatch();
     }
 
     @Override
     public void dotRowsBatch(int rowStart, int rowEnd, int cols, float[] x, int xOffset, int n,
                              float[] out, int outOffset, int outStride) {
-        for (int s = 0; s < slabs; s++) {
-            data.dotRowsBatch((long) rows * s * SLAB, rowStart, rowEnd, width(s), x, xOffset + s * SLAB, cols, n,
-                    out, outOffset, outStride, s > 0);
-        }
+        original.dotRowsBatch(rowStart, rowEnd, cols, x, xOffset, n, out, outOffset, outStride);
     }
 }
