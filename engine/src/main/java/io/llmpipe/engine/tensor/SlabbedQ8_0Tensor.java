@@ -66,12 +66,6 @@ public final class SlabbedQ8_0Tensor extends FloatTensor {
         return Math.min(SLAB, cols - slab * SLAB);
     }
 
-    /** Element index in the slab-ordered copy of the row-major element {@code r * cols + c}. */
-    private long slabIndex(long row, int col) {
-        int s = col / SLAB;
-        return (long) rows * s * SLAB + row * width(s) + (col - (long) s * SLAB);
-    }
-
     @Override
     public long size() {
         return (long) rows * cols;
@@ -82,39 +76,22 @@ public final class SlabbedQ8_0Tensor extends FloatTensor {
         return GGMLType.Q8_0;
     }
 
+    // Single elements and ranges read the row-major original, as batched calls do: only the
+    // row-by-row mat-vec (dotRows) gains from the slabs.
+
     @Override
     public float getFloat(long index) {
-        return data.getFloat(slabIndex(index / cols, (int) (index % cols)));
+        return original.getFloat(index);
     }
 
     @Override
     public float dot(long offset, float[] x, int xOffset, int n) {
-        float sum = 0;
-        long e = offset;
-        int xo = xOffset;
-        for (int left = n; left > 0; ) {
-            int c = (int) (e % cols);
-            int piece = Math.min(left, width(c / SLAB) - c % SLAB);
-            sum += data.dot(slabIndex(e / cols, c), x, xo, piece);
-            e += piece;
-            xo += piece;
-            left -= piece;
-        }
-        return sum;
+        return original.dot(offset, x, xOffset, n);
     }
 
     @Override
     public void dequantize(long offset, float[] dst, int dstOffset, int n) {
-        long e = offset;
-        int o = dstOffset;
-        for (int left = n; left > 0; ) {
-            int c = (int) (e % cols);
-            int piece = Math.min(left, width(c / SLAB) - c % SLAB);
-            data.dequantize(slabIndex(e / cols, c), dst, o, piece);
-            e += piece;
-            o += piece;
-            left -= piece;
-        }
+        original.dequantize(offset, dst, dstOffset, n);
     }
 
     /** Slab by slab over the chunk's rows: each slab's rows are one contiguous stream against 8 KiB of x. */
