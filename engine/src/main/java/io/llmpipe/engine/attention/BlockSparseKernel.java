@@ -44,6 +44,17 @@ public interface BlockSparseKernel {
         return false;
     }
 
+    /**
+     * DHSA ({@link DhsaAttention}) with the selection made on this backend too, for the built-in boundary
+     * rule: selection and attention in one pass, the block lists never read back. Returns the (query block,
+     * key block) pairs computed, or -1 when the backend leaves the selection to the host (the CPU kernel
+     * does: its selection is the host code).
+     */
+    default long attendDhsa(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys, float[] values,
+                            float[] out, int outOffset, DhsaAttention.Parameters params, ChunkBoundaries.SimilarityDrops rule) {
+        return -1;
+    }
+
     /** Dense causal attention on this backend: every causal block of {@link DenseAttention#BLOCK} positions. */
     default void attendDense(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
                              float[] values, float[] out, int outOffset, Parallel parallel) {

@@ -16,8 +16,13 @@ final class DensityMeter {
 
     /** A call that ran {@code selection}. */
     void sparse(BlockSelection selection) {
-        selected.add(selection.selectedPairs());
-        causal.add(selection.causalPairs());
+        sparse(selection.selectedPairs(), selection.causalPairs());
+    }
+
+    /** A call that computed {@code selectedPairs} of its {@code causalPairs}. */
+    void sparse(long selectedPairs, long causalPairs) {
+        selected.add(selectedPairs);
+        causal.add(causalPairs);
     }
 
     /** Selected over causal pairs so far; 1 before any call. */

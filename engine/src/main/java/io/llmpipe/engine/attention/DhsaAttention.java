@@ -39,6 +39,35 @@ public final class DhsaAttention implements Attention {
         }
     }
 
+    /**
+     * One query block's part of a call: rows {@code qs..qe}; key blocks {@code 1 .. forcedFrom - 1} compete for
+     * the budget, {@code forcedFrom .. lastBlock} (the recent window and the block itself) and block 0 (the sink)
+     * are always kept. The device selection sizes its lists from this too.
+     */
+    public record QueryBlockPlan(int qs, int qe, int lastBlock, int forcedFrom) {
+        public static QueryBlockPlan of(Parameters params, int queryBlock, int startPos, int positions) {
+            int qs = Math.max(queryBlock * params.queryBlock(), startPos);
+            int qe = Math.min(queryBlock * params.queryBlock() + params.queryBlock() - 1, positions - 1);
+            int recentFrom = Math.max(0, Math.min(qs, qe - params.recent() + 1));
+            return new QueryBlockPlan(qs, qe, qe / params.keyBlock(), recentFrom / params.keyBlock());
+        }
+
+        /** Key blocks competing for the budget. */
+        public int candidates() {
+            return Math.max(0, forcedFrom - 1);
+        }
+
+        /** Key blocks kept with a budget of {@code topK} blocks: the sink, the best candidates, the forced ones. */
+        public int kept(int topK) {
+            return 1 + Math.min(candidates(), topK) + lastBlock - Math.max(1, forcedFrom) + 1;
+        }
+    }
+
+    /** Key blocks of the budget: {@code budget / keyBlock}, at least one. */
+    public static int topK(Parameters params) {
+        return Math.max(1, params.budget() / params.keyBlock());
+    }
+
     private final Parameters params;
     private final ChunkBoundaries boundaries;
     private final BlockSparseKernel kernel;
@@ -67,6 +96,13 @@ public final class DhsaAttention implements Attention {
             kernel.attendDense(shape, q, qOffset, n, startPos, keys, values, out, outOffset, parallel);
             meter.dense(params.queryBlock(), params.keyBlock(), shape.heads(), startPos, positions);
             return;
+        }
+        if (boundaries instanceof ChunkBoundaries.SimilarityDrops rule) {
+            long selected = kernel.attendDhsa(shape, q, qOffset, n, startPos, keys, values, out, outOffset, params, rule);
+            if (selected >= 0) {
+                meter.sparse(selected, BlockSelection.causalPairs(params.queryBlock(), params.keyBlock(), shape.heads(), startPos, positions));
+                return;
+            }
         }
         BlockSelection selection = select(shape, q, qOffset, n, startPos, keys, parallel);
         meter.sparse(selection);
@@ -137,7 +173,7 @@ public final class DhsaAttention implements Attention {
             }
         });
         // 3-4. per (query head, query block): chunk scores upsampled to key blocks, top-k within the budget
-        int topK = Math.max(1, params.budget() / keyBlock);
+        int topK = topK(params);
         parallel.forChunks(shape.heads() * queryBlocks, 4, (from, to) -> {
             float[] qRepr = new float[hs];
             float[] blockScore = new float[qbN * queryBlock / keyBlock + queryBlock / keyBlock + 2];
@@ -146,21 +182,21 @@ public final class DhsaAttention implements Attention {
                 int h = job % shape.heads();
                 int qb = qb0 + job / shape.heads();
                 int g = h / shape.kvMul();
-                int qs = Math.max(qb * queryBlock, startPos);
-                int qe = Math.min(qb * queryBlock + queryBlock - 1, positions - 1);
-                selection.set(h, qb, keyBlocks(shape, q, qOffset, startPos, h, qs, qe, starts[g], chunkRepr[g],
-                        positions, topK, qRepr, blockScore, candidates));
+                selection.set(h, qb, keyBlocks(shape, q, qOffset, startPos, h, QueryBlockPlan.of(params, qb, startPos, positions),
+                        starts[g], chunkRepr[g], positions, topK, qRepr, blockScore, candidates));
             }
         });
         return selection;
     }
 
     /** One (query head, query block)'s key blocks: rows {@code qs..qe} of head {@code h} against its KV head's chunks. */
-    private int[] keyBlocks(AttentionShape shape, float[] q, int qOffset, int startPos, int h, int qs, int qe,
+    private int[] keyBlocks(AttentionShape shape, float[] q, int qOffset, int startPos, int h, QueryBlockPlan plan,
                             int[] starts, float[] chunkRepr, int positions, int topK,
                             float[] qRepr, float[] blockScore, float[] candidates) {
         int hs = shape.headSize();
         int keyBlock = params.keyBlock();
+        int qs = plan.qs();
+        int qe = plan.qe();
         // query block representation: this head's queries, mean x sqrt(length)
         Arrays.fill(qRepr, 0f);
         float w = (float) (1.0 / Math.sqrt(qe - qs + 1));
@@ -168,7 +204,7 @@ public final class DhsaAttention implements Attention {
             VectorMath.axpy(w, q, qOffset + (pos - startPos) * shape.queryDim() + h * hs, qRepr, 0, hs);
         }
         // chunk scores (causal: chunks starting at or before the block's last query), upsampled to key blocks
-        int lastBlock = qe / keyBlock;
+        int lastBlock = plan.lastBlock();
         Arrays.fill(blockScore, 0, lastBlock + 1, Float.NEGATIVE_INFINITY);
         for (int c = 0; c < starts.length && starts[c] <= qe; c++) {
             float score = VectorMath.dot(qRepr, 0, chunkRepr, c * hs, hs);
@@ -178,8 +214,7 @@ public final class DhsaAttention implements Attention {
             }
         }
         // always kept: the sink block, the recent window and the query block itself
-        int recentFrom = Math.max(0, Math.min(qs, qe - params.recent() + 1));
-        int forcedFrom = recentFrom / keyBlock;
+        int forcedFrom = plan.forcedFrom();
         int count = 0;
         for (int kb = 1; kb < forcedFrom; kb++) {
             candidates[count++] = blockScore[kb];
@@ -197,7 +232,7 @@ public final class DhsaAttention implements Attention {
             }
         }
         int ties = topK - above;
-        int[] kept = new int[Math.min(count, topK) + 1 + lastBlock - forcedFrom + 1];
+        int[] kept = new int[plan.kept(topK)];
         int k = 0;
         kept[k++] = 0;
         for (int kb = 1; kb < forcedFrom; kb++) {
@@ -208,6 +243,6 @@ public final class DhsaAttention implements Attention {
         for (int kb = Math.max(1, forcedFrom); kb <= lastBlock; kb++) {
             kept[k++] = kb;
         }
-        return k == kept.length ? kept : Arrays.copyOf(kept, k);
+        return k == kept.length ? kept : Arrays.copyOf(kept, k); // fewer only when scores are NaN
     }
 }

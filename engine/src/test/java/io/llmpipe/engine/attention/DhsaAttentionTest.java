@@ -106,6 +106,39 @@ class DhsaAttentionTest {
         assertArrayEquals(new int[]{0, 32, 64}, starts);
     }
 
+    /** On noisy keys: the aimed-for number of chunks, no two cuts closer than the suppression, each cut a window maximum. */
+    @Test
+    void similarityDropsKeepCutsApartAndTakeTheBest() {
+        int hs = 16;
+        int positions = 1000;
+        java.util.Random r = new java.util.Random(3);
+        float[] keys = new float[positions * hs];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = (float) r.nextGaussian();
+        }
+        var rule = new ChunkBoundaries.SimilarityDrops(4, 8);
+        int[] starts = rule.starts(keys, positions, hs, 40);
+        assertEquals(40, starts.length);
+        assertEquals(0, starts[0]);
+        float[] score = new float[positions];
+        for (int t = 1; t < positions; t++) {
+            score[t] = ChunkBoundaries.SimilarityDrops.score(keys, positions, hs, t, 4);
+        }
+        float weakestCut = Float.POSITIVE_INFINITY;
+        java.util.Set<Integer> cuts = new java.util.HashSet<>();
+        for (int c = 1; c < starts.length; c++) {
+            assertTrue(starts[c] - starts[c - 1] >= 8, "cuts " + starts[c - 1] + " and " + starts[c] + " within 8");
+            assertTrue(ChunkBoundaries.SimilarityDrops.isCandidate(score, positions, starts[c], 8));
+            weakestCut = Math.min(weakestCut, score[starts[c]]);
+            cuts.add(starts[c]);
+        }
+        for (int t = 1; t < positions; t++) {
+            if (!cuts.contains(t) && ChunkBoundaries.SimilarityDrops.isCandidate(score, positions, t, 8)) {
+                assertTrue(score[t] <= weakestCut, "candidate " + t + " outscores a cut");
+            }
+        }
+    }
+
     @Test
     void shortPromptsRunDense() {
         var t = FlexPrefillAttentionTest.planted(3);

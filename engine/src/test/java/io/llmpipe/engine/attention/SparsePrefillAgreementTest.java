@@ -40,8 +40,22 @@ class SparsePrefillAgreementTest {
             int[] dense = generate(model, parallel, prompt, DenseAttention.INSTANCE);
             int[] sparse = generate(model, parallel, prompt, flex);
             check("flexprefill", prompt, dense, sparse, flex.density());
-            DhsaAttention dhsa = new DhsaAttention(new DhsaAttention.Parameters(32, 16, 16, 256, 32));
+            DhsaAttention.Parameters dhsaParams = new DhsaAttention.Parameters(32, 16, 16, 256, 32);
+            DhsaAttention dhsa = new DhsaAttention(dhsaParams);
             check("dhsa", prompt, dense, generate(model, parallel, prompt, dhsa), dhsa.density());
+            // the same on OpenCL, where DHSA selects on the device (two calls: 512 prompt tokens, then the rest)
+            var device = io.llmpipe.engine.attention.opencl.OpenClDevice.open(io.llmpipe.engine.attention.opencl.OpenClDevice.Preference.GPU_FIRST);
+            if (device.isEmpty() && System.getenv("CI") != null) {
+                throw new IllegalStateException("CI installs PoCL, yet no OpenCL device was found");
+            }
+            if (device.isPresent()) {
+                try (var d = device.get()) {
+                    var kernel = new io.llmpipe.engine.attention.opencl.OpenClBlockSparseAttention(d);
+                    DhsaAttention onDevice = new DhsaAttention(dhsaParams, ChunkBoundaries.similarityDrops(4, 8), kernel);
+                    check("dhsa on OpenCL", prompt, dense, generate(model, parallel, prompt, onDevice), onDevice.density());
+                    assertTrue(Math.abs(onDevice.density() - dhsa.density()) < 1e-9, "the device kept as many blocks as the host");
+                }
+            }
         }
     }
 

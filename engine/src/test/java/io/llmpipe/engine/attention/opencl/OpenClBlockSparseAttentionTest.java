@@ -1,11 +1,15 @@
 package io.llmpipe.engine.attention.opencl;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.llmpipe.engine.attention.AttentionShape;
 import io.llmpipe.engine.attention.BlockSelection;
 import io.llmpipe.engine.attention.BlockSparseAttention;
+import io.llmpipe.engine.attention.BlockSparseKernel;
+import io.llmpipe.engine.attention.ChunkBoundaries;
+import io.llmpipe.engine.attention.DhsaAttention;
 import io.llmpipe.engine.attention.FlexPrefillAttention;
 import io.llmpipe.engine.attention.ReferenceAttention;
 import io.llmpipe.engine.tensor.Parallel;
@@ -145,6 +149,55 @@ class OpenClBlockSparseAttentionTest {
             BlockSelection gpu = new FlexPrefillAttention(params, new OpenClBlockSparseAttention(device))
                     .select(shape, t.q(), 0, n, 0, t.k(), p);
             assertTrue(Math.abs(cpu.density() - gpu.density()) <= 0.01, "density CPU " + cpu.density() + " vs device " + gpu.density());
+        }
+    }
+
+    /**
+     * DHSA's selection made on the device (boundary scores, cuts, chunk and query summaries, per-head top-k)
+     * against the host's, on the planted inputs: a whole prompt and a later chunk of it. The lists' lengths
+     * follow from the positions, so densities are equal; the blocks themselves may differ only where float
+     * rounding reorders near-equal scores (at most 1% of them), and the attention over the device's own
+     * selection stays within 1e-4 of the CPU's.
+     */
+    @Test
+    void dhsaSelectsOnTheDeviceAsTheCpuDoes() {
+        assumeTrue(device != null, "no OpenCL platform here");
+        var t = io.llmpipe.engine.attention.FlexPrefillAttentionTest.planted(11);
+        AttentionShape shape = io.llmpipe.engine.attention.FlexPrefillAttentionTest.SHAPE;
+        int positions = io.llmpipe.engine.attention.FlexPrefillAttentionTest.N;
+        var params = new DhsaAttention.Parameters(64, 32, 32, 512, 64);
+        var rule = new ChunkBoundaries.SimilarityDrops(4, 8);
+        var kernel = new OpenClBlockSparseAttention(device);
+        for (int start : new int[]{0, 1024}) {
+            int n = positions - start;
+            int qOffset = start * shape.queryDim();
+            BlockSelection cpu;
+            float[] onCpu = new float[n * shape.queryDim()];
+            float[] onDevice = new float[n * shape.queryDim()];
+            DhsaAttention deviceDhsa = new DhsaAttention(params, rule, kernel);
+            try (Parallel p = new Parallel(2)) {
+                cpu = new DhsaAttention(params, rule, BlockSparseKernel.CPU).select(shape, t.q(), qOffset, n, start, t.k(), p);
+                new DhsaAttention(params, rule, BlockSparseKernel.CPU).attend(shape, t.q(), qOffset, n, start, t.k(), t.v(), onCpu, 0, p);
+                deviceDhsa.attend(shape, t.q(), qOffset, n, start, t.k(), t.v(), onDevice, 0, p);
+            }
+            BlockSelection gpu = kernel.selectDhsa(shape, t.q(), qOffset, n, start, t.k(), params, rule).orElseThrow();
+            assertTrue(cpu.density() < 0.8, "sparse: " + cpu.density());
+            assertEquals(cpu.density(), gpu.density(), 1e-12);
+            assertEquals(cpu.density(), deviceDhsa.density(), 1e-12);
+            long differing = 0;
+            for (int h = 0; h < shape.heads(); h++) {
+                for (int qb = cpu.firstQueryBlock(); qb < cpu.firstQueryBlock() + cpu.queryBlocks(); qb++) {
+                    var a = java.util.Arrays.stream(cpu.keyBlocks(h, qb)).boxed().collect(java.util.stream.Collectors.toSet());
+                    differing += java.util.Arrays.stream(gpu.keyBlocks(h, qb)).filter(b -> !a.contains(b)).count();
+                }
+            }
+            double between = relativeError(onDevice, onCpu);
+            System.out.printf("DHSA from position %d: density %.3f, blocks differing %d of %d, OpenCL vs CPU %.2e%n",
+                    start, cpu.density(), differing, cpu.selectedPairs(), between);
+            assertTrue(differing <= cpu.selectedPairs() / 100, differing + " of " + cpu.selectedPairs() + " blocks differ");
+            if (differing == 0) {
+                assertTrue(between <= 1e-4, "OpenCL vs CPU " + between);
+            }
         }
     }
 
