@@ -25,9 +25,16 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
     static final int MAX_TILE = 64;
 
     private final OpenClDevice device;
+    private final int maxEstimateTile;
 
     public OpenClBlockSparseAttention(OpenClDevice device) {
+        this(device, 64);
+    }
+
+    /** With the estimate's key tiles capped at {@code maxEstimateTile} (tests: the sizes a smaller local memory gives). */
+    OpenClBlockSparseAttention(OpenClDevice device, int maxEstimateTile) {
         this.device = device;
+        this.maxEstimateTile = maxEstimateTile;
     }
 
     /** Query rows per work-group: a query block's worth, at most 128 and what the device allows. */
@@ -47,7 +54,16 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
         attend(shape, q, qOffset, n, startPos, keys, values, out, outOffset, selection);
     }
 
-    /** FlexPrefill's last-block estimate for every head on the device: three kernels, one read back. */
+    /**
+     * Keys per work-group of the estimate: up to 64, the transposed key tile and the rows' score tile within
+     * the device's local memory.
+     */
+    int estimateTile(int headSize, int rows) {
+        long fit = device.localMemSize() / ((long) (headSize + rows) * Float.BYTES);
+        return (int) Math.max(1, Math.min(maxEstimateTile, fit));
+    }
+
+    /** FlexPrefill's last-block estimate for every head on the device: four kernels over key tiles, one read back. */
     @Override
     public boolean lastBlockMass(AttentionShape shape, float[] q, int qOffset, int n, int startPos, float[] keys,
                                  int rows, double[][] vertical, double[][] slash) {
@@ -58,74 +74,38 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
         float[] keyRows = java.util.Arrays.copyOf(keys, positions * shape.kvDim());
         float[] verticalOut = new float[heads * positions];
         float[] slashOut = new float[heads * positions];
-        long ctx = device.context();
-        long[] buffers = new long[5];
-        long[] kernels = new long[3];
-        try (MemoryStack stack = MemoryStack.stackPush()) {
-            int[] e = new int[1];
-            long in = CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR;
-            buffers[0] = clCreateBuffer(ctx, in, qLast, e);
-            OpenClDevice.check(e[0], "clCreateBuffer(q_last)");
-            buffers[1] = clCreateBuffer(ctx, in, keyRows, e);
-            OpenClDevice.check(e[0], "clCreateBuffer(keys)");
-            IntBuffer err = stack.mallocInt(1);
-            buffers[2] = clCreateBuffer(ctx, CL_MEM_READ_WRITE, (long) heads * rows * 2 * Float.BYTES, err);
-            OpenClDevice.check(err.get(0), "clCreateBuffer(stats)");
-            buffers[3] = clCreateBuffer(ctx, CL_MEM_WRITE_ONLY, (long) verticalOut.length * Float.BYTES, err);
-            OpenClDevice.check(err.get(0), "clCreateBuffer(vertical)");
-            buffers[4] = clCreateBuffer(ctx, CL_MEM_WRITE_ONLY, (long) slashOut.length * Float.BYTES, err);
-            OpenClDevice.check(err.get(0), "clCreateBuffer(slash)");
+        try (Resources r = new Resources(device);
+             MemoryStack stack = MemoryStack.stackPush()) {
+            long qBuf = r.buffer(qLast);
+            long keyBuf = r.buffer(keyRows);
             float scale = (float) (1.0 / Math.sqrt(shape.headSize()));
             int lastPos0 = positions - rows;
-            kernels[0] = device.kernel(SOURCE, "last_block_stats");
-            clSetKernelArg1p(kernels[0], 0, buffers[0]);
-            clSetKernelArg1p(kernels[0], 1, buffers[1]);
-            clSetKernelArg1p(kernels[0], 2, buffers[2]);
-            clSetKernelArg1i(kernels[0], 3, heads);
-            clSetKernelArg1i(kernels[0], 4, shape.kvHeads());
-            clSetKernelArg1i(kernels[0], 5, shape.headSize());
-            clSetKernelArg1i(kernels[0], 6, rows);
-            clSetKernelArg1i(kernels[0], 7, lastPos0);
-            clSetKernelArg1f(kernels[0], 8, scale);
-            kernels[1] = device.kernel(SOURCE, "last_block_vertical");
-            kernels[2] = device.kernel(SOURCE, "last_block_slash");
-            for (int k = 1; k <= 2; k++) {
-                clSetKernelArg1p(kernels[k], 0, buffers[0]);
-                clSetKernelArg1p(kernels[k], 1, buffers[1]);
-                clSetKernelArg1p(kernels[k], 2, buffers[2]);
-                clSetKernelArg1p(kernels[k], 3, buffers[2 + k]);
-                clSetKernelArg1i(kernels[k], 4, heads);
-                clSetKernelArg1i(kernels[k], 5, shape.kvHeads());
-                clSetKernelArg1i(kernels[k], 6, shape.headSize());
-                clSetKernelArg1i(kernels[k], 7, rows);
-                clSetKernelArg1i(kernels[k], 8, lastPos0);
-                clSetKernelArg1i(kernels[k], 9, positions);
-                clSetKernelArg1f(kernels[k], 10, scale);
-            }
+            int hs = shape.headSize();
+            int tile = estimateTile(hs, rows);
+            int tiles = (positions + tile - 1) / tile;
+            int diagonals = rows + tile - 1;
+            long tileStats = r.buffer((long) heads * tiles * rows * 2 * Float.BYTES);
+            long stats = r.buffer((long) heads * rows * 2 * Float.BYTES);
+            long verticalBuf = r.buffer((long) verticalOut.length * Float.BYTES);
+            long partialSlash = r.buffer((long) heads * tiles * diagonals * Float.BYTES);
+            long slashBuf = r.buffer((long) slashOut.length * Float.BYTES);
+            LocalBytes keyTile = new LocalBytes((long) hs * tile * Float.BYTES);
+            LocalBytes scoreTile = new LocalBytes((long) rows * tile * Float.BYTES);
+            long tileStatsKernel = r.kernel(SOURCE, "last_block_tile_stats", qBuf, keyBuf, tileStats, heads, shape.kvHeads(),
+                    hs, rows, lastPos0, positions, tile, scale, keyTile, scoreTile);
+            long rowStatsKernel = r.kernel(SOURCE, "last_block_row_stats", tileStats, stats, rows, tiles);
+            long massKernel = r.kernel(SOURCE, "last_block_tile_mass", qBuf, keyBuf, stats, verticalBuf, partialSlash, heads,
+                    shape.kvHeads(), hs, rows, lastPos0, positions, tile, scale, keyTile, scoreTile);
+            long slashKernel = r.kernel(SOURCE, "last_block_slash_sum", partialSlash, slashBuf, rows, lastPos0, positions, tile, tiles);
             long local = Math.min(64, device.maxWorkGroupSize());
-            PointerBuffer statsSize = stack.mallocPointer(2).put(0, roundUp(rows, local)).put(1, heads);
-            PointerBuffer keySize = stack.mallocPointer(2).put(0, roundUp(positions, local)).put(1, heads);
-            PointerBuffer localSize = stack.mallocPointer(2).put(0, local).put(1, 1);
+            long group = Math.min(tile, device.maxWorkGroupSize());
             synchronized (device) {
-                OpenClDevice.check(clEnqueueNDRangeKernel(device.queue(), kernels[0], 2, null, statsSize, localSize, null, null),
-                        "clEnqueueNDRangeKernel(last_block_stats)");
-                for (int k = 1; k <= 2; k++) {
-                    OpenClDevice.check(clEnqueueNDRangeKernel(device.queue(), kernels[k], 2, null, keySize, localSize, null, null),
-                            "clEnqueueNDRangeKernel(last_block_" + (k == 1 ? "vertical" : "slash") + ")");
-                }
-                OpenClDevice.check(clEnqueueReadBuffer(device.queue(), buffers[3], true, 0, verticalOut, null, null), "clEnqueueReadBuffer");
-                OpenClDevice.check(clEnqueueReadBuffer(device.queue(), buffers[4], true, 0, slashOut, null, null), "clEnqueueReadBuffer");
-            }
-        } finally {
-            for (long k : kernels) {
-                if (k != 0) {
-                    clReleaseKernel(k);
-                }
-            }
-            for (long b : buffers) {
-                if (b != 0) {
-                    clReleaseMemObject(b);
-                }
+                r.run(tileStatsKernel, "last_block_tile_stats", stack, tiles * group, heads, 0, group, 1, 0);
+                r.run(rowStatsKernel, "last_block_row_stats", stack, roundUp(rows, local), heads, 0, local, 1, 0);
+                r.run(massKernel, "last_block_tile_mass", stack, tiles * group, heads, 0, group, 1, 0);
+                r.run(slashKernel, "last_block_slash_sum", stack, roundUp(positions, local), heads, 0, local, 1, 0);
+                OpenClDevice.check(clEnqueueReadBuffer(device.queue(), verticalBuf, true, 0, verticalOut, null, null), "clEnqueueReadBuffer");
+                OpenClDevice.check(clEnqueueReadBuffer(device.queue(), slashBuf, true, 0, slashOut, null, null), "clEnqueueReadBuffer");
             }
         }
         for (int h = 0; h < heads; h++) {
@@ -226,12 +206,12 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
                     params.recent(), topK, new LocalBytes((long) Math.max(1, maxCandidates) * Integer.BYTES),
                     new LocalBytes((group + 1L) * Integer.BYTES));
             long attention = 0;
+            long outBuf = 0;
             if (values != null) {
                 long valueBuf = r.buffer(java.util.Arrays.copyOf(values, positions * shape.kvDim()));
-                long outBuf = r.buffer((long) result.length * Float.BYTES);
+                outBuf = r.buffer((long) result.length * Float.BYTES);
                 attention = attentionKernel(r, shape, qBuf, keyBuf, valueBuf, offsetBuf, blocks, outBuf, n, startPos,
                         params.queryBlock(), params.keyBlock(), firstQb, queryBlocks);
-                r.output = outBuf;
             }
             int[] lists = readBack == null ? null : new int[Math.max(1, total)];
             synchronized (device) {
@@ -244,7 +224,7 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
                     int groupRows = workGroupRows(params.queryBlock());
                     int parts = (params.queryBlock() + groupRows - 1) / groupRows;
                     r.run(attention, "block_sparse_attention", stack, (long) queryBlocks * parts * groupRows, heads, 0, groupRows, 1, 0);
-                    OpenClDevice.check(clEnqueueReadBuffer(device.queue(), r.output, true, 0, result, null, null), "clEnqueueReadBuffer(out)");
+                    OpenClDevice.check(clEnqueueReadBuffer(device.queue(), outBuf, true, 0, result, null, null), "clEnqueueReadBuffer(out)");
                 }
                 if (lists != null) {
                     OpenClDevice.check(clEnqueueReadBuffer(device.queue(), blocks, true, 0, lists, null, null), "clEnqueueReadBuffer(blocks)");
@@ -285,7 +265,6 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
         private final OpenClDevice device;
         private final List<Long> buffers = new ArrayList<>();
         private final List<Long> kernels = new ArrayList<>();
-        long output;
 
         Resources(OpenClDevice device) {
             this.device = device;
@@ -387,64 +366,20 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
                 }
             }
         }
-        float[] qRows = java.util.Arrays.copyOfRange(q, qOffset, qOffset + n * qDim);
-        float[] keyRows = java.util.Arrays.copyOf(keys, positions * kvDim);
-        float[] valueRows = java.util.Arrays.copyOf(values, positions * kvDim);
         float[] result = new float[n * qDim];
-        long ctx = device.context();
-        long[] buffers = new long[6];
-        long kernel = 0;
-        try (MemoryStack stack = MemoryStack.stackPush()) {
-            IntBuffer err = stack.mallocInt(1);
-            int[] e = new int[1];
-            long in = CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR;
-            buffers[0] = clCreateBuffer(ctx, in, qRows, e);
-            OpenClDevice.check(e[0], "clCreateBuffer(q)");
-            buffers[1] = clCreateBuffer(ctx, in, keyRows, e);
-            OpenClDevice.check(e[0], "clCreateBuffer(keys)");
-            buffers[2] = clCreateBuffer(ctx, in, valueRows, e);
-            OpenClDevice.check(e[0], "clCreateBuffer(values)");
-            buffers[3] = clCreateBuffer(ctx, in, offsets, e);
-            OpenClDevice.check(e[0], "clCreateBuffer(offsets)");
-            buffers[4] = clCreateBuffer(ctx, in, blocks, e);
-            OpenClDevice.check(e[0], "clCreateBuffer(blocks)");
-            buffers[5] = clCreateBuffer(ctx, CL_MEM_WRITE_ONLY, (long) result.length * Float.BYTES, err);
-            OpenClDevice.check(err.get(0), "clCreateBuffer(out)");
-            kernel = device.kernel(SOURCE, "block_sparse_attention");
-            for (int a = 0; a < 6; a++) {
-                clSetKernelArg1p(kernel, a, buffers[a]);
-            }
-            clSetKernelArg1i(kernel, 6, n);
-            clSetKernelArg1i(kernel, 7, startPos);
-            clSetKernelArg1i(kernel, 8, heads);
-            clSetKernelArg1i(kernel, 9, shape.kvHeads());
-            clSetKernelArg1i(kernel, 10, shape.headSize());
-            clSetKernelArg1i(kernel, 11, selection.blockSize());
-            clSetKernelArg1i(kernel, 12, selection.keyBlockSize());
-            clSetKernelArg1i(kernel, 13, selection.firstQueryBlock());
-            clSetKernelArg1i(kernel, 14, qBlocks);
-            clSetKernelArg1f(kernel, 15, (float) (1.0 / Math.sqrt(shape.headSize())));
+        try (Resources r = new Resources(device);
+             MemoryStack stack = MemoryStack.stackPush()) {
+            long qBuf = r.buffer(java.util.Arrays.copyOfRange(q, qOffset, qOffset + n * qDim));
+            long keyBuf = r.buffer(java.util.Arrays.copyOf(keys, positions * kvDim));
+            long valueBuf = r.buffer(java.util.Arrays.copyOf(values, positions * kvDim));
+            long outBuf = r.buffer((long) result.length * Float.BYTES);
+            long kernel = attentionKernel(r, shape, qBuf, keyBuf, valueBuf, r.buffer(offsets), r.buffer(blocks), outBuf,
+                    n, startPos, selection.blockSize(), selection.keyBlockSize(), selection.firstQueryBlock(), qBlocks);
             int groupRows = workGroupRows(selection.blockSize());
-            int tileKeys = tileKeys(shape.headSize());
-            clSetKernelArg1i(kernel, 16, tileKeys);
-            clSetKernelArg(kernel, 17, (long) tileKeys * shape.headSize() * Float.BYTES);
-            clSetKernelArg(kernel, 18, (long) tileKeys * shape.headSize() * Float.BYTES);
             int parts = (selection.blockSize() + groupRows - 1) / groupRows;
-            PointerBuffer globalSize = stack.mallocPointer(2).put(0, (long) qBlocks * parts * groupRows).put(1, heads);
-            PointerBuffer localSize = stack.mallocPointer(2).put(0, groupRows).put(1, 1);
             synchronized (device) {
-                OpenClDevice.check(clEnqueueNDRangeKernel(device.queue(), kernel, 2, null, globalSize, localSize, null, null),
-                        "clEnqueueNDRangeKernel(block_sparse_attention)");
-                OpenClDevice.check(clEnqueueReadBuffer(device.queue(), buffers[5], true, 0, result, null, null), "clEnqueueReadBuffer");
-            }
-        } finally {
-            if (kernel != 0) {
-                clReleaseKernel(kernel);
-            }
-            for (long b : buffers) {
-                if (b != 0) {
-                    clReleaseMemObject(b);
-                }
+                r.run(kernel, "block_sparse_attention", stack, (long) qBlocks * parts * groupRows, heads, 0, groupRows, 1, 0);
+                OpenClDevice.check(clEnqueueReadBuffer(device.queue(), outBuf, true, 0, result, null, null), "clEnqueueReadBuffer");
             }
         }
         System.arraycopy(result, 0, out, outOffset, result.length);

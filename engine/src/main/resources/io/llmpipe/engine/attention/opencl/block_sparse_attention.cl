@@ -106,93 +106,148 @@ __kernel void block_sparse_attention(
     }
 }
 
-// FlexPrefill's estimate for every head in one pass: the attention of the call's last `rows` query
-// rows (q_last: [rows][heads * head_size], row r at position last_pos0 + r), averaged over the rows,
-// summed per key (vertical[h][k]) and per diagonal offset (slash[h][pos - k]). Three kernels so that
-// no work-item needs atomics: row statistics, then one work-item per key, then one per diagonal.
+// FlexPrefill's estimate for every head: the attention of the call's last `rows` query rows (q_last:
+// [rows][heads * head_size], row r at position last_pos0 + r), averaged over the rows, summed per key
+// (vertical[h][k]) and per diagonal offset (slash[h][pos - k]). Work-groups take tiles of `tile` keys of one
+// head, the keys transposed in local memory (the score loop runs along keys, as in block_sparse_attention):
+//   last_block_tile_stats   per tile and row: max and normaliser of the row's scaled scores in the tile
+//   last_block_row_stats    per row: the tiles' statistics combined
+//   last_block_tile_mass    per tile: probabilities; column sums -> vertical, diagonal sums -> partial slash
+//   last_block_slash_sum    per diagonal: the partial sums of the (about rows / tile + 2) tiles it crosses
+// Each q.k product is computed twice (statistics, then probabilities), no atomics.
+// local: k_tile [head_size][tile], p_tile [rows][tile]
 
-// a . b over n floats, 16 at a time (one vector register on CPU drivers, plain loads on GPUs)
-inline float dot_row(__global const float* a, __global const float* b, const int n) {
-    float16 acc = (float16)(0.0f);
-    int d = 0;
-    for (; d + 16 <= n; d += 16) {
-        acc = fma(vload16(0, a + d), vload16(0, b + d), acc);
+// scores of the tile's keys for every row into p_tile (-inf where the key is not visible to the row)
+inline void tile_scores(__global const float* q_last, __global const float* keys, __local float* k_tile,
+        __local float* p_tile, const int heads, const int kv_heads, const int head_size, const int rows,
+        const int last_pos0, const int positions, const int tile, const float scale) {
+    const int h = get_group_id(1);
+    const int lid = get_local_id(0);
+    const int k0 = get_group_id(0) * tile;
+    const int kv_dim = kv_heads * head_size;
+    const int kvo = (h / (heads / kv_heads)) * head_size;
+    for (int e = lid; e < tile * head_size; e += get_local_size(0)) {
+        const int j = e / head_size;
+        const int d = e - j * head_size;
+        k_tile[d * tile + j] = k0 + j < positions ? keys[(k0 + j) * kv_dim + kvo + d] : 0.0f;
     }
-    float8 h8 = acc.lo + acc.hi;
-    float4 h4 = h8.lo + h8.hi;
-    float s = h4.x + h4.y + h4.z + h4.w;
-    for (; d < n; d++) {
-        s += a[d] * b[d];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int j = lid; j < tile; j += get_local_size(0)) {
+        const int k = k0 + j;
+        for (int r = 0; r < rows; r++) {
+            __global const float* qr = q_last + r * heads * head_size + h * head_size;
+            float s = 0.0f;
+            for (int d = 0; d < head_size; d++) {
+                s += qr[d] * k_tile[d * tile + j];
+            }
+            p_tile[r * tile + j] = k < positions && k <= last_pos0 + r ? s * scale : -INFINITY;
+        }
     }
-    return s;
+    barrier(CLK_LOCAL_MEM_FENCE);
 }
 
-// stats[h][r] = (max, normaliser) of row r's scaled scores over its causal keys
-__kernel void last_block_stats(
-        __global const float* q_last, __global const float* keys, __global float* stats,
-        const int heads, const int kv_heads, const int head_size, const int rows, const int last_pos0, const float scale) {
+// tile_stats[h][t][r] = (max, normaliser) of row r over tile t; global (tiles * local size, heads)
+__kernel void last_block_tile_stats(
+        __global const float* q_last, __global const float* keys, __global float* tile_stats,
+        const int heads, const int kv_heads, const int head_size, const int rows, const int last_pos0,
+        const int positions, const int tile, const float scale, __local float* k_tile, __local float* p_tile) {
+    tile_scores(q_last, keys, k_tile, p_tile, heads, kv_heads, head_size, rows, last_pos0, positions, tile, scale);
+    const int h = get_group_id(1);
+    const int t = get_group_id(0);
+    const int tiles = get_num_groups(0);
+    for (int r = get_local_id(0); r < rows; r += get_local_size(0)) {
+        float m = -INFINITY;
+        for (int j = 0; j < tile; j++) {
+            m = fmax(m, p_tile[r * tile + j]);
+        }
+        float l = 0.0f;
+        if (m > -INFINITY) {
+            for (int j = 0; j < tile; j++) {
+                l += exp(p_tile[r * tile + j] - m);
+            }
+        }
+        tile_stats[((h * tiles + t) * rows + r) * 2] = m;
+        tile_stats[((h * tiles + t) * rows + r) * 2 + 1] = l;
+    }
+}
+
+// stats[h][r] = (max, normaliser) over all tiles; global (rows rounded up, heads)
+__kernel void last_block_row_stats(__global const float* tile_stats, __global float* stats, const int rows, const int tiles) {
     const int r = get_global_id(0);
     const int h = get_global_id(1);
     if (r >= rows) {
         return;
     }
-    const int kv_dim = kv_heads * head_size;
-    const int kvo = (h / (heads / kv_heads)) * head_size;
-    __global const float* qr = q_last + r * heads * head_size + h * head_size;
     float m = -INFINITY;
+    for (int t = 0; t < tiles; t++) {
+        m = fmax(m, tile_stats[((h * tiles + t) * rows + r) * 2]);
+    }
     float l = 0.0f;
-    for (int k = 0; k <= last_pos0 + r; k++) {
-        const float s = dot_row(qr, keys + k * kv_dim + kvo, head_size) * scale;
-        if (s > m) {
-            l = l * exp(m - s) + 1.0f;
-            m = s;
-        } else {
-            l += exp(s - m);
+    for (int t = 0; t < tiles; t++) {
+        const float mt = tile_stats[((h * tiles + t) * rows + r) * 2];
+        if (mt > -INFINITY) {
+            l += tile_stats[((h * tiles + t) * rows + r) * 2 + 1] * exp(mt - m);
         }
     }
     stats[(h * rows + r) * 2] = m;
     stats[(h * rows + r) * 2 + 1] = l;
 }
 
-// probability of key k for row r (given its statistics)
-inline float row_probability(__global const float* q_last, __global const float* keys, __global const float* stats,
-        const int heads, const int kv_heads, const int head_size, const int rows, const int h, const int r, const int k,
-        const float scale) {
-    const int kv_dim = kv_heads * head_size;
-    const int kvo = (h / (heads / kv_heads)) * head_size;
-    __global const float* qr = q_last + r * heads * head_size + h * head_size;
-    const float s = dot_row(qr, keys + k * kv_dim + kvo, head_size);
-    return exp(s * scale - stats[(h * rows + r) * 2]) / stats[(h * rows + r) * 2 + 1];
-}
-
-__kernel void last_block_vertical(
+// vertical[h][k] (complete) and partial_slash[h][t][j], j = r - (k - k0) + tile - 1 (diagonal
+// last_pos0 - k0 + j - tile + 1); global (tiles * local size, heads)
+__kernel void last_block_tile_mass(
         __global const float* q_last, __global const float* keys, __global const float* stats, __global float* vertical,
-        const int heads, const int kv_heads, const int head_size, const int rows, const int last_pos0, const int positions,
-        const float scale) {
-    const int k = get_global_id(0);
-    const int h = get_global_id(1);
-    if (k >= positions) {
-        return;
+        __global float* partial_slash, const int heads, const int kv_heads, const int head_size, const int rows,
+        const int last_pos0, const int positions, const int tile, const float scale,
+        __local float* k_tile, __local float* p_tile) {
+    tile_scores(q_last, keys, k_tile, p_tile, heads, kv_heads, head_size, rows, last_pos0, positions, tile, scale);
+    const int h = get_group_id(1);
+    const int t = get_group_id(0);
+    const int tiles = get_num_groups(0);
+    const int k0 = t * tile;
+    for (int j = get_local_id(0); j < tile; j += get_local_size(0)) {
+        float column = 0.0f;
+        for (int r = 0; r < rows; r++) {
+            const float p = exp(p_tile[r * tile + j] - stats[(h * rows + r) * 2]) / stats[(h * rows + r) * 2 + 1];
+            p_tile[r * tile + j] = p; // exp(-inf) = 0 where the key is not visible
+            column += p;
+        }
+        if (k0 + j < positions) {
+            vertical[h * positions + k0 + j] = column / rows;
+        }
     }
-    float sum = 0.0f;
-    for (int r = max(0, k - last_pos0); r < rows; r++) { // rows at or after key k
-        sum += row_probability(q_last, keys, stats, heads, kv_heads, head_size, rows, h, r, k, scale);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const int diagonals = rows + tile - 1;
+    for (int j = get_local_id(0); j < diagonals; j += get_local_size(0)) {
+        float sum = 0.0f;
+        for (int r = max(0, j - tile + 1); r <= min(rows - 1, j); r++) {
+            sum += p_tile[r * tile + r - j + tile - 1];
+        }
+        partial_slash[(h * tiles + t) * diagonals + j] = sum;
     }
-    vertical[h * positions + k] = sum / rows;
 }
 
-__kernel void last_block_slash(
-        __global const float* q_last, __global const float* keys, __global const float* stats, __global float* slash,
-        const int heads, const int kv_heads, const int head_size, const int rows, const int last_pos0, const int positions,
-        const float scale) {
+// slash[h][d]: the tiles' partial sums for diagonal d; global (positions rounded up, heads)
+__kernel void last_block_slash_sum(__global const float* partial_slash, __global float* slash, const int rows,
+        const int last_pos0, const int positions, const int tile, const int tiles) {
     const int d = get_global_id(0);
     const int h = get_global_id(1);
     if (d >= positions) {
         return;
     }
+    const int diagonals = rows + tile - 1;
+    // j = d - last_pos0 + t * tile + tile - 1 must lie in [0, diagonals)
+    const int lo = last_pos0 - d - tile + 1;
+    const int t0 = max(0, lo <= 0 ? 0 : (lo + tile - 1) / tile);
     float sum = 0.0f;
-    for (int r = max(0, d - last_pos0); r < rows; r++) { // rows whose key pos - d exists
-        sum += row_probability(q_last, keys, stats, heads, kv_heads, head_size, rows, h, r, last_pos0 + r - d, scale);
+    for (int t = t0; t < tiles; t++) {
+        const int j = d - last_pos0 + t * tile + tile - 1;
+        if (j >= diagonals) {
+            break;
+        }
+        if (j >= 0) {
+            sum += partial_slash[(h * tiles + t) * diagonals + j];
+        }
     }
     slash[h * positions + d] = sum / rows;
 }
