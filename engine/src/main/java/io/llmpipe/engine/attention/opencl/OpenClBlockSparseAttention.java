@@ -55,8 +55,8 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
     }
 
     /**
-     * Keys per work-group of the estimate: up to 64, the transposed key tile and the rows' score tile within
-     * the device's local memory.
+     * Keys per work-group of the estimate: up to 64 (the kernel's private score row), the transposed key tile and
+     * the rows' probability tile within the device's local memory.
      */
     int estimateTile(int headSize, int rows) {
         long fit = device.localMemSize() / ((long) (headSize + rows) * Float.BYTES);
@@ -92,13 +92,13 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
             LocalBytes keyTile = new LocalBytes((long) hs * tile * Float.BYTES);
             LocalBytes scoreTile = new LocalBytes((long) rows * tile * Float.BYTES);
             long tileStatsKernel = r.kernel(SOURCE, "last_block_tile_stats", qBuf, keyBuf, tileStats, heads, shape.kvHeads(),
-                    hs, rows, lastPos0, positions, tile, scale, keyTile, scoreTile);
+                    hs, rows, lastPos0, positions, tile, scale, keyTile);
             long rowStatsKernel = r.kernel(SOURCE, "last_block_row_stats", tileStats, stats, rows, tiles);
             long massKernel = r.kernel(SOURCE, "last_block_tile_mass", qBuf, keyBuf, stats, verticalBuf, partialSlash, heads,
                     shape.kvHeads(), hs, rows, lastPos0, positions, tile, scale, keyTile, scoreTile);
             long slashKernel = r.kernel(SOURCE, "last_block_slash_sum", partialSlash, slashBuf, rows, lastPos0, positions, tile, tiles);
             long local = Math.min(64, device.maxWorkGroupSize());
-            long group = Math.min(tile, device.maxWorkGroupSize());
+            long group = Math.min(rows, device.maxWorkGroupSize()); // a work-item per query row
             synchronized (device) {
                 r.run(tileStatsKernel, "last_block_tile_stats", stack, tiles * group, heads, 0, group, 1, 0);
                 r.run(rowStatsKernel, "last_block_row_stats", stack, roundUp(rows, local), heads, 0, local, 1, 0);
@@ -176,7 +176,7 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
             }
         }
         int group = selectionGroup();
-        long localBytes = (long) Math.max(1, maxCandidates) * Integer.BYTES + (group + 1L) * Integer.BYTES;
+        long localBytes = ((long) Math.max(1, maxCandidates) + maxChunks + group + 1L) * Integer.BYTES;
         if (localBytes > device.localMemSize()) {
             return -1;
         }
@@ -204,7 +204,7 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
             long select = r.kernel(DHSA_SOURCE, "dhsa_select_blocks", qRepr, repr, starts, chunkCount, offsetBuf, blocks,
                     n, startPos, heads, kvHeads, hs, params.queryBlock(), params.keyBlock(), firstQb, queryBlocks, maxChunks,
                     params.recent(), topK, new LocalBytes((long) Math.max(1, maxCandidates) * Integer.BYTES),
-                    new LocalBytes((group + 1L) * Integer.BYTES));
+                    new LocalBytes((long) maxChunks * Float.BYTES), new LocalBytes((group + 1L) * Integer.BYTES));
             long attention = 0;
             long outBuf = 0;
             if (values != null) {

@@ -109,61 +109,70 @@ __kernel void block_sparse_attention(
 // FlexPrefill's estimate for every head: the attention of the call's last `rows` query rows (q_last:
 // [rows][heads * head_size], row r at position last_pos0 + r), averaged over the rows, summed per key
 // (vertical[h][k]) and per diagonal offset (slash[h][pos - k]). Work-groups take tiles of `tile` keys of one
-// head, the keys transposed in local memory (the score loop runs along keys, as in block_sparse_attention):
+// head, the keys transposed in local memory; a work-item takes a query row and scores it along the tile
+// (innermost loop over keys: a plain vector update, as in block_sparse_attention):
 //   last_block_tile_stats   per tile and row: max and normaliser of the row's scaled scores in the tile
 //   last_block_row_stats    per row: the tiles' statistics combined
 //   last_block_tile_mass    per tile: probabilities; column sums -> vertical, diagonal sums -> partial slash
 //   last_block_slash_sum    per diagonal: the partial sums of the (about rows / tile + 2) tiles it crosses
 // Each q.k product is computed twice (statistics, then probabilities), no atomics.
-// local: k_tile [head_size][tile], p_tile [rows][tile]
+// local: k_tile [head_size][tile], p_tile [rows][tile]; global (tiles * local size, heads)
 
-// scores of the tile's keys for every row into p_tile (-inf where the key is not visible to the row)
-inline void tile_scores(__global const float* q_last, __global const float* keys, __local float* k_tile,
-        __local float* p_tile, const int heads, const int kv_heads, const int head_size, const int rows,
-        const int last_pos0, const int positions, const int tile, const float scale) {
+// the tile's keys of this head into k_tile, transposed; returns how many keys the tile has
+inline int load_key_tile(__global const float* keys, __local float* k_tile, const int heads, const int kv_heads,
+        const int head_size, const int positions, const int tile) {
     const int h = get_group_id(1);
-    const int lid = get_local_id(0);
     const int k0 = get_group_id(0) * tile;
+    const int count = min(tile, positions - k0);
     const int kv_dim = kv_heads * head_size;
     const int kvo = (h / (heads / kv_heads)) * head_size;
-    for (int e = lid; e < tile * head_size; e += get_local_size(0)) {
+    for (int e = get_local_id(0); e < count * head_size; e += get_local_size(0)) {
         const int j = e / head_size;
         const int d = e - j * head_size;
-        k_tile[d * tile + j] = k0 + j < positions ? keys[(k0 + j) * kv_dim + kvo + d] : 0.0f;
+        k_tile[d * tile + j] = keys[(k0 + j) * kv_dim + kvo + d];
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int j = lid; j < tile; j += get_local_size(0)) {
-        const int k = k0 + j;
-        for (int r = 0; r < rows; r++) {
-            __global const float* qr = q_last + r * heads * head_size + h * head_size;
-            float s = 0.0f;
-            for (int d = 0; d < head_size; d++) {
-                s += qr[d] * k_tile[d * tile + j];
-            }
-            p_tile[r * tile + j] = k < positions && k <= last_pos0 + r ? s * scale : -INFINITY;
-        }
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
+    return count;
 }
 
-// tile_stats[h][t][r] = (max, normaliser) of row r over tile t; global (tiles * local size, heads)
+// row r's scaled scores against the tile into s; -inf where the key is after the row's position
+inline void row_scores(__global const float* q_last, __local const float* k_tile, float* s, const int heads,
+        const int head_size, const int r, const int last_pos0, const int tile, const int count, const float scale) {
+    __global const float* qr = q_last + r * heads * head_size + get_group_id(1) * head_size;
+    for (int j = 0; j < count; j++) {
+        s[j] = 0.0f;
+    }
+    for (int d = 0; d < head_size; d++) {
+        const float qd = qr[d];
+        for (int j = 0; j < count; j++) {
+            s[j] += qd * k_tile[d * tile + j];
+        }
+    }
+    const int visible = min(count, last_pos0 + r - (int) get_group_id(0) * tile + 1);
+    for (int j = 0; j < count; j++) {
+        s[j] = j < visible ? s[j] * scale : -INFINITY;
+    }
+}
+
 __kernel void last_block_tile_stats(
         __global const float* q_last, __global const float* keys, __global float* tile_stats,
         const int heads, const int kv_heads, const int head_size, const int rows, const int last_pos0,
-        const int positions, const int tile, const float scale, __local float* k_tile, __local float* p_tile) {
-    tile_scores(q_last, keys, k_tile, p_tile, heads, kv_heads, head_size, rows, last_pos0, positions, tile, scale);
+        const int positions, const int tile, const float scale, __local float* k_tile) {
+    const int count = load_key_tile(keys, k_tile, heads, kv_heads, head_size, positions, tile);
     const int h = get_group_id(1);
     const int t = get_group_id(0);
     const int tiles = get_num_groups(0);
+    float s[MAX_TILE];
     for (int r = get_local_id(0); r < rows; r += get_local_size(0)) {
+        row_scores(q_last, k_tile, s, heads, head_size, r, last_pos0, tile, count, scale);
         float m = -INFINITY;
-        for (int j = 0; j < tile; j++) {
-            m = fmax(m, p_tile[r * tile + j]);
+        for (int j = 0; j < count; j++) {
+            m = fmax(m, s[j]);
         }
         float l = 0.0f;
         if (m > -INFINITY) {
-            for (int j = 0; j < tile; j++) {
-                l += exp(p_tile[r * tile + j] - m);
+            for (int j = 0; j < count; j++) {
+                l += exp(s[j] - m);
             }
         }
         tile_stats[((h * tiles + t) * rows + r) * 2] = m;
@@ -194,29 +203,37 @@ __kernel void last_block_row_stats(__global const float* tile_stats, __global fl
 }
 
 // vertical[h][k] (complete) and partial_slash[h][t][j], j = r - (k - k0) + tile - 1 (diagonal
-// last_pos0 - k0 + j - tile + 1); global (tiles * local size, heads)
+// last_pos0 - k0 + j - tile + 1)
 __kernel void last_block_tile_mass(
         __global const float* q_last, __global const float* keys, __global const float* stats, __global float* vertical,
         __global float* partial_slash, const int heads, const int kv_heads, const int head_size, const int rows,
         const int last_pos0, const int positions, const int tile, const float scale,
         __local float* k_tile, __local float* p_tile) {
-    tile_scores(q_last, keys, k_tile, p_tile, heads, kv_heads, head_size, rows, last_pos0, positions, tile, scale);
+    const int count = load_key_tile(keys, k_tile, heads, kv_heads, head_size, positions, tile);
     const int h = get_group_id(1);
     const int t = get_group_id(0);
     const int tiles = get_num_groups(0);
     const int k0 = t * tile;
-    for (int j = get_local_id(0); j < tile; j += get_local_size(0)) {
-        float column = 0.0f;
-        for (int r = 0; r < rows; r++) {
-            const float p = exp(p_tile[r * tile + j] - stats[(h * rows + r) * 2]) / stats[(h * rows + r) * 2 + 1];
-            p_tile[r * tile + j] = p; // exp(-inf) = 0 where the key is not visible
-            column += p;
+    float s[MAX_TILE];
+    for (int r = get_local_id(0); r < rows; r += get_local_size(0)) {
+        row_scores(q_last, k_tile, s, heads, head_size, r, last_pos0, tile, count, scale);
+        const float m = stats[(h * rows + r) * 2];
+        const float inv = 1.0f / stats[(h * rows + r) * 2 + 1];
+        for (int j = 0; j < count; j++) {
+            p_tile[r * tile + j] = exp(s[j] - m) * inv; // exp(-inf) = 0 where the key is not visible
         }
-        if (k0 + j < positions) {
-            vertical[h * positions + k0 + j] = column / rows;
+        for (int j = count; j < tile; j++) {
+            p_tile[r * tile + j] = 0.0f;
         }
     }
     barrier(CLK_LOCAL_MEM_FENCE);
+    for (int j = get_local_id(0); j < count; j += get_local_size(0)) {
+        float column = 0.0f;
+        for (int r = 0; r < rows; r++) {
+            column += p_tile[r * tile + j];
+        }
+        vertical[h * positions + k0 + j] = column / rows;
+    }
     const int diagonals = rows + tile - 1;
     for (int j = get_local_id(0); j < diagonals; j += get_local_size(0)) {
         float sum = 0.0f;

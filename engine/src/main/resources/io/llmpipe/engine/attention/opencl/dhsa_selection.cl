@@ -239,13 +239,13 @@ inline float dot_vec(__global const float* a, __global const float* b, const int
 }
 
 // one work-group per (query block, head): global (local size * query_blocks, heads). The host sized
-// offsets from the same rule (1 + min(candidates, top_k) + forced blocks per list) and block_keys to
-// the largest candidate count.
+// offsets from the same rule (1 + min(candidates, top_k) + forced blocks per list), block_keys to the
+// largest candidate count and chunk_score to max_chunks.
 __kernel void dhsa_select_blocks(__global const float* qrepr, __global const float* repr, __global const int* starts,
         __global const int* chunk_count, __global const int* offsets, __global int* blocks,
         const int n, const int start_pos, const int heads, const int kv_heads, const int head_size,
         const int query_block, const int key_block, const int first_qb, const int query_blocks, const int max_chunks,
-        const int recent, const int top_k, __local uint* block_keys, __local int* red) {
+        const int recent, const int top_k, __local uint* block_keys, __local float* chunk_score, __local int* red) {
     const int b = get_group_id(0);
     const int h = get_group_id(1);
     const int g = h / (heads / kv_heads);
@@ -259,11 +259,17 @@ __kernel void dhsa_select_blocks(__global const float* qrepr, __global const flo
     __global const int* st = starts + g * max_chunks;
     __global const float* qr = qrepr + (h * query_blocks + b) * head_size;
     const int candidates = max(0, forced_from - 1); // key blocks 1 .. forced_from - 1, at index kb - 1
+    // each chunk the candidates overlap scored once (a chunk may span several key blocks)
+    const int scored = candidates > 0 ? chunk_of(st, count, forced_from * key_block - 1) + 1 : 0;
+    for (int c = get_local_id(0); c < scored; c += get_local_size(0)) {
+        chunk_score[c] = dot_vec(qr, repr + (g * max_chunks + c) * head_size, head_size);
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
     for (int i = get_local_id(0); i < candidates; i += get_local_size(0)) {
         const int p0 = (i + 1) * key_block;
         float best = -INFINITY;
         for (int c = chunk_of(st, count, p0); c <= chunk_of(st, count, p0 + key_block - 1); c++) {
-            best = fmax(best, dot_vec(qr, repr + (g * max_chunks + c) * head_size, head_size));
+            best = fmax(best, chunk_score[c]);
         }
         block_keys[i] = ordered(best);
     }
