@@ -16,27 +16,9 @@ inline uint ordered(const float x) {
     return max((b & 0x80000000u) ? ~b : (b | 0x80000000u), 1u);
 }
 
-// red: get_local_size(0) + 1 ints of local memory; every work-item gets the result
-inline int wg_sum(const int v, __local int* red) {
-    const int lid = get_local_id(0);
-    const int wg = get_local_size(0);
-    red[lid] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    if (lid == 0) {
-        int s = 0;
-        for (int i = 0; i < wg; i++) {
-            s += red[i];
-        }
-        red[wg] = s;
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    const int s = red[wg];
-    barrier(CLK_LOCAL_MEM_FENCE); // red is reused at once
-    return s;
-}
-
-// the sum of v over the work-items before this one
-inline int wg_exclusive_scan(const int v, __local int* red) {
+// red: get_local_size(0) + 1 ints of local memory. Returns the sum of v over the work-items before this
+// one and sets *total to the sum over all of them.
+inline int wg_scan(const int v, __local int* red, int* total) {
     const int lid = get_local_id(0);
     const int wg = get_local_size(0);
     red[lid] = v;
@@ -48,11 +30,20 @@ inline int wg_exclusive_scan(const int v, __local int* red) {
             red[i] = s;
             s += x;
         }
+        red[wg] = s;
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    const int s = red[lid];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return s;
+    const int before = red[lid];
+    *total = red[wg];
+    barrier(CLK_LOCAL_MEM_FENCE); // red is reused at once
+    return before;
+}
+
+// the sum of v over the work-group, for every work-item
+inline int wg_sum(const int v, __local int* red) {
+    int total;
+    wg_scan(v, red, &total);
+    return total;
 }
 
 // KTH_LARGEST: the largest t with |{i : keys[i] >= t}| >= k, i.e. the k-th largest key (1 <= k < n).
@@ -89,13 +80,13 @@ inline int keep_in_order_##SUFFIX(SPACE const uint* keys, const int n, const uin
     for (int i = from; i < to; i++) { \
         equal += keys[i] == t; \
     } \
-    const int equal_before = wg_exclusive_scan(equal, red); \
+    int total; \
+    const int equal_before = wg_scan(equal, red, &total); \
     int kept = 0; \
     for (int i = from, e = equal_before; i < to; i++) { \
         kept += keys[i] > t || (keys[i] == t && e++ < ties); \
     } \
-    int o = wg_exclusive_scan(kept, red); \
-    const int total = wg_sum(kept, red); \
+    int o = wg_scan(kept, red, &total); \
     for (int i = from, e = equal_before; i < to; i++) { \
         if (keys[i] > t || (keys[i] == t && e++ < ties)) { \
             out[o++] = i + value_offset; \
