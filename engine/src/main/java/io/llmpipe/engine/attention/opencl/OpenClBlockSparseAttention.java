@@ -272,28 +272,27 @@ public final class OpenClBlockSparseAttention implements io.llmpipe.engine.atten
 
         long buffer(float[] in) {
             int[] e = new int[1];
-            long b = clCreateBuffer(device.context(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, in, e);
-            OpenClDevice.check(e[0], "clCreateBuffer");
-            buffers.add(b);
-            return b;
+            return track(clCreateBuffer(device.context(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, in, e), e[0], "clCreateBuffer");
         }
 
         long buffer(int[] in) {
             int[] e = new int[1];
-            long b = clCreateBuffer(device.context(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, in, e);
-            OpenClDevice.check(e[0], "clCreateBuffer");
-            buffers.add(b);
-            return b;
+            return track(clCreateBuffer(device.context(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, in, e), e[0], "clCreateBuffer");
         }
 
         long buffer(long bytes) {
             try (MemoryStack stack = MemoryStack.stackPush()) {
                 IntBuffer e = stack.mallocInt(1);
                 long b = clCreateBuffer(device.context(), CL_MEM_READ_WRITE, bytes, e);
-                OpenClDevice.check(e.get(0), "clCreateBuffer(" + bytes + " bytes)");
-                buffers.add(b);
-                return b;
+                return track(b, e.get(0), "clCreateBuffer(" + bytes + " bytes)");
             }
+        }
+
+        /** A created buffer, released with the others; fails on an error code. */
+        private long track(long buffer, int code, String what) {
+            OpenClDevice.check(code, what);
+            buffers.add(buffer);
+            return buffer;
         }
 
         long kernel(String source, String name, Object... args) {
