@@ -50,6 +50,11 @@ public final class OpenClDevice implements AutoCloseable {
 
     /** The preferred device, or empty (logged) when there is no usable OpenCL platform or device. */
     public static Optional<OpenClDevice> open(Preference preference) {
+        // the first platform query loads the drivers (PoCL loads LLVM, which takes over crash signals)
+        return SignalHandlers.keep(() -> find(preference));
+    }
+
+    private static Optional<OpenClDevice> find(Preference preference) {
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer count = stack.mallocInt(1);
             if (clGetPlatformIDs(null, count) != CL_SUCCESS || count.get(0) == 0) {
@@ -150,7 +155,7 @@ public final class OpenClDevice implements AutoCloseable {
 
     /** A new kernel from the program in resource {@code resource} (built once per device). Release it after use. */
     public long kernel(String resource, String kernelName) {
-        long program = programs.computeIfAbsent(resource, this::build);
+        long program = programs.computeIfAbsent(resource, r -> SignalHandlers.keep(() -> build(r)));
         try (MemoryStack stack = MemoryStack.stackPush()) {
             IntBuffer err = stack.mallocInt(1);
             long kernel = clCreateKernel(program, kernelName, err);
@@ -198,9 +203,12 @@ public final class OpenClDevice implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        programs.values().forEach(p -> clReleaseProgram(p));
-        programs.clear();
-        clReleaseCommandQueue(queue);
-        clReleaseContext(context);
+        SignalHandlers.keep(() -> {
+            programs.values().forEach(p -> clReleaseProgram(p));
+            programs.clear();
+            clReleaseCommandQueue(queue);
+            clReleaseContext(context);
+            return null;
+        });
     }
 }
