@@ -66,6 +66,10 @@ final class BenchCommand implements Callable<Integer> {
             + " 16384 on a CPU OpenCL driver, where the rows take minutes each beyond).")
     Integer openclMaxLength;
 
+    @Option(names = "--prompts", defaultValue = "4", description = "attention: prompt draws per length for the recall,"
+            + " reported as mean and minimum; timing runs on the first (default: ${DEFAULT-VALUE}).")
+    int prompts;
+
     @Option(names = "--model-tokens", defaultValue = "16384", description = "attention: whole-model prefill length, 0 for none (default: ${DEFAULT-VALUE}).")
     int modelTokens;
 
@@ -124,7 +128,7 @@ final class BenchCommand implements Callable<Integer> {
                     out.normalize(), quick, requests, streams), log).run();
             case "attention" -> new io.llmpipe.cli.bench.AttentionBench(new io.llmpipe.cli.bench.AttentionBench.Options(
                     lengths != null ? lengths : new int[]{4096, 8192, 16384, 32768, 65536}, 32, 8, headDims,
-                    backends, gamma, tau, dhsaBudget, openclMaxLength, modelTokens, modelLayers, out.normalize()), log).run();
+                    backends, gamma, tau, dhsaBudget, openclMaxLength, modelTokens, modelLayers, out.normalize(), prompts), log).run();
             case "kv" -> new io.llmpipe.cli.bench.KvBench(new io.llmpipe.cli.bench.KvBench.Options(
                     kvContexts, kvStepContexts, kvHandoffTokens, modelLayers, kvGroupSize, kvResidualLength,
                     Path.of(System.getProperty("llmpipe.project.dir", ".")).toAbsolutePath().normalize(), out.normalize()), log).run();

@@ -36,10 +36,17 @@ public final class AttentionBench {
      * @param modelTokens prompt length of the whole-model prefill rows (0: none)
      * @param modelLayers layers of the 1B-shaped model those rows run (every layer is alike: the
      *                    dense/sparse ratio is the 16-layer model's)
+     * @param prompts    prompt draws per length for the recall (timing runs on the first): one planted
+     *                   prompt is one sample, and a mode's recall varies from draw to draw
      */
     public record Options(int[] lengths, int heads, int kvHeads, int[] headDims, List<String> backends,
                           Double gamma, Double tau, Double dhsaBudget, Integer openclMaxLength, int modelTokens, int modelLayers,
-                          java.nio.file.Path workDir) {
+                          java.nio.file.Path workDir, int prompts) {
+        public Options {
+            if (prompts < 1) {
+                throw new IllegalArgumentException("--prompts must be at least 1, got " + prompts);
+            }
+        }
     }
 
     private final Options options;
@@ -75,25 +82,57 @@ public final class AttentionBench {
                 }
                 for (int n : options.lengths()) {
                     Inputs in = StructuredAttentionInputs.generate(shape, n, n);
+                    Map<String, BlockSparseKernel> running = new LinkedHashMap<>();
                     for (var backend : backends.entrySet()) {
                         if (backend.getValue() != BlockSparseKernel.CPU && n > openclMaxLength(device.orElseThrow())) {
                             log.printf("[bench] OpenCL rows stop at %d tokens on %s (--opencl-max-length)%n",
                                     openclMaxLength(device.orElseThrow()), device.orElseThrow().name());
                             continue;
                         }
+                        running.put(backend.getKey(), backend.getValue());
+                    }
+                    Map<String, Result> results = new LinkedHashMap<>();
+                    Map<String, double[]> recalls = new LinkedHashMap<>(); // per backend and mode, one per prompt draw
+                    for (var backend : running.entrySet()) {
                         for (String mode : List.of("dense", "flexprefill", "dhsa")) {
                             log.printf("[bench] %s %s %d tokens, head dim %d...%n", mode, backend.getKey(), n, headDim);
                             log.flush();
                             Result r = measure(shape, in, n, mode, backend.getValue(), parallel);
+                            results.put(backend.getKey() + "|" + mode, r);
+                            double[] perDraw = new double[options.prompts()];
+                            perDraw[0] = r.recall();
+                            recalls.put(backend.getKey() + "|" + mode, perDraw);
+                        }
+                    }
+                    in = null;
+                    // the recall again on other prompts of the same kind: selection only, on the same backends
+                    for (int draw = 1; draw < options.prompts(); draw++) {
+                        log.printf("[bench] recall on prompt draw %d of %d, %d tokens...%n", draw + 1, options.prompts(), n);
+                        log.flush();
+                        Inputs other = StructuredAttentionInputs.generate(shape, n, n + draw);
+                        for (var backend : running.entrySet()) {
+                            for (String mode : List.of("flexprefill", "dhsa")) {
+                                BlockSelection selection = select(shape, other, n, mode, backend.getValue(), parallel);
+                                recalls.get(backend.getKey() + "|" + mode)[draw] =
+                                        selection == null ? 1 : recall(shape, other, n, selection);
+                            }
+                        }
+                    }
+                    for (var backend : running.entrySet()) {
+                        for (String mode : List.of("dense", "flexprefill", "dhsa")) {
+                            Result r = results.get(backend.getKey() + "|" + mode);
+                            double[] perDraw = mode.equals("dense") ? new double[]{1} : recalls.get(backend.getKey() + "|" + mode);
                             report.add(new BenchRow().put("mode", mode).put("backend", backend.getKey()).put("seq_len", n)
                                     .put("heads", shape.heads() + "/" + shape.kvHeads()).put("head_dim", headDim)
                                     .put("millis", Math.round(r.millis())).put("select_ms", Math.round(r.selectMillis()))
-                                    .put("density", round(r.density())).put("recall", round(r.recall()))
+                                    .put("density", round(r.density()))
+                                    .put("recall", round(java.util.Arrays.stream(perDraw).average().orElseThrow()))
+                                    .put("recall_min", round(java.util.Arrays.stream(perDraw).min().orElseThrow()))
+                                    .put("prompts", perDraw.length)
                                     .put("alloc_mib", Math.round(r.allocatedBytes() / 1048576.0))
                                     .put("scope", "attention, one layer"));
                         }
                     }
-                    in = null;
                 }
             }
             if (options.modelTokens() > 0) {
@@ -162,6 +201,53 @@ public final class AttentionBench {
         return options.openclMaxLength() != null ? options.openclMaxLength() : device.isGpu() ? Integer.MAX_VALUE : 16384;
     }
 
+    /**
+     * The mode's block selection as the product makes it on {@code kernel}'s backend (DHSA on an OpenCL
+     * device selects there), or null where the mode falls back to dense for this length.
+     */
+    private BlockSelection select(AttentionShape shape, Inputs in, int n, String mode, BlockSparseKernel kernel, Parallel parallel) {
+        return switch (mode) {
+            case "flexprefill" -> {
+                FlexPrefillAttention flexPrefill = new FlexPrefillAttention(flexParameters(), kernel);
+                yield flexPrefill.runsDense(n, n) ? null : flexPrefill.select(shape, in.q(), 0, n, 0, in.k(), parallel);
+            }
+            case "dhsa" -> {
+                DhsaAttention.Parameters dhsa = dhsaParameters(n);
+                DhsaAttention dhsaAttention = new DhsaAttention(dhsa, ChunkBoundaries.similarityDrops(4, 8), kernel);
+                if (dhsaAttention.runsDense(n, n)) {
+                    yield null;
+                }
+                if (kernel instanceof OpenClBlockSparseAttention device) {
+                    Optional<BlockSelection> onDevice = device.selectDhsa(shape, in.q(), 0, n, 0, in.k(), dhsa,
+                            new ChunkBoundaries.SimilarityDrops(4, 8));
+                    if (onDevice.isPresent()) {
+                        yield onDevice.get();
+                    }
+                }
+                yield dhsaAttention.select(shape, in.q(), 0, n, 0, in.k(), parallel);
+            }
+            default -> throw new IllegalArgumentException(mode);
+        };
+    }
+
+    private FlexPrefillAttention.Parameters flexParameters() {
+        FlexPrefillAttention.Parameters flex = FlexPrefillAttention.Parameters.DEFAULT;
+        if (options.gamma() != null || options.tau() != null) {
+            flex = new FlexPrefillAttention.Parameters(flex.blockSize(), options.gamma() != null ? options.gamma() : flex.gamma(),
+                    options.tau() != null ? options.tau() : flex.tau(), flex.minBudget(), flex.maxBudget());
+        }
+        return flex;
+    }
+
+    private DhsaAttention.Parameters dhsaParameters(int n) {
+        DhsaAttention.Parameters dhsa = DhsaAttention.Parameters.DEFAULT;
+        if (options.dhsaBudget() != null) {
+            int budget = (int) (options.dhsaBudget() < 1 ? options.dhsaBudget() * n : options.dhsaBudget());
+            dhsa = new DhsaAttention.Parameters(dhsa.queryBlock(), dhsa.keyBlock(), dhsa.averageChunk(), budget, dhsa.recent());
+        }
+        return dhsa;
+    }
+
     /** One whole-prompt attention call: total and selection time, density, recall, bytes allocated on the JVM heap. */
     record Result(double millis, double selectMillis, double density, double recall, long allocatedBytes) {
     }
@@ -171,42 +257,22 @@ public final class AttentionBench {
         System.gc();
         Map<Long, Long> allocated0 = allocatedBytes();
         long t0 = System.nanoTime();
-        FlexPrefillAttention.Parameters flex = FlexPrefillAttention.Parameters.DEFAULT;
-        if (options.gamma() != null || options.tau() != null) {
-            flex = new FlexPrefillAttention.Parameters(flex.blockSize(), options.gamma() != null ? options.gamma() : flex.gamma(),
-                    options.tau() != null ? options.tau() : flex.tau(), flex.minBudget(), flex.maxBudget());
-        }
-        DhsaAttention.Parameters dhsa = DhsaAttention.Parameters.DEFAULT;
-        if (options.dhsaBudget() != null) {
-            int budget = (int) (options.dhsaBudget() < 1 ? options.dhsaBudget() * n : options.dhsaBudget());
-            dhsa = new DhsaAttention.Parameters(dhsa.queryBlock(), dhsa.keyBlock(), dhsa.averageChunk(), budget, dhsa.recent());
-        }
-        FlexPrefillAttention flexPrefill = new FlexPrefillAttention(flex, kernel);
-        DhsaAttention dhsaAttention = new DhsaAttention(dhsa, ChunkBoundaries.similarityDrops(4, 8), kernel);
+        DhsaAttention dhsaAttention = new DhsaAttention(dhsaParameters(n), ChunkBoundaries.similarityDrops(4, 8), kernel);
         if (mode.equals("dhsa") && kernel instanceof OpenClBlockSparseAttention device && !dhsaAttention.runsDense(n, n)) {
             // the product path: selection and attention on the device in one call; the selection alone is
             // timed apart (its block lists read back, for select_ms and the recall)
             long s0 = System.nanoTime();
-            BlockSelection selection = device.selectDhsa(shape, in.q(), 0, n, 0, in.k(), dhsa,
-                    new ChunkBoundaries.SimilarityDrops(4, 8)).orElse(null);
+            BlockSelection selection = select(shape, in, n, mode, device, parallel);
             double selectMillis = (System.nanoTime() - s0) / 1e6;
-            if (selection != null) {
-                System.gc();
-                allocated0 = allocatedBytes();
-                t0 = System.nanoTime();
-                dhsaAttention.attend(shape, in.q(), 0, n, 0, in.k(), in.v(), out, 0, parallel);
-                double millis = (System.nanoTime() - t0) / 1e6;
-                return new Result(millis, selectMillis, dhsaAttention.density(), recall(shape, in, n, selection),
-                        allocatedSince(allocated0));
-            }
+            System.gc();
+            allocated0 = allocatedBytes();
+            t0 = System.nanoTime();
+            dhsaAttention.attend(shape, in.q(), 0, n, 0, in.k(), in.v(), out, 0, parallel);
+            double millis = (System.nanoTime() - t0) / 1e6;
+            return new Result(millis, selectMillis, dhsaAttention.density(), recall(shape, in, n, selection),
+                    allocatedSince(allocated0));
         }
-        // as the modes run: short prompts fall back to dense
-        BlockSelection selection = switch (mode) {
-            case "dense" -> null;
-            case "flexprefill" -> flexPrefill.runsDense(n, n) ? null : flexPrefill.select(shape, in.q(), 0, n, 0, in.k(), parallel);
-            case "dhsa" -> dhsaAttention.runsDense(n, n) ? null : dhsaAttention.select(shape, in.q(), 0, n, 0, in.k(), parallel);
-            default -> throw new IllegalArgumentException(mode);
-        };
+        BlockSelection selection = mode.equals("dense") ? null : select(shape, in, n, mode, kernel, parallel);
         long t1 = System.nanoTime();
         if (selection == null) {
             kernel.attendDense(shape, in.q(), 0, n, 0, in.k(), in.v(), out, 0, parallel);

@@ -13,6 +13,15 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link BlockSparseAttention} over it. The first key block (attention sink) and the diagonal block are
  * always kept. Calls whose positions fit in {@code max(16 blocks, minBudget)} run dense ({@link #runsDense}).
  *
+ * <p>Where the product differs from the paper: a head judged vertical-slash is checked against the
+ * pooled block estimate of every query block (the one query-aware selection uses). When its vertical and
+ * slash blocks hold less than γ of that estimate's mass, on average over query blocks, the head also
+ * gets its query-aware blocks (when those stay sparse: {@link #MAX_FALLBACK_DENSITY}). The paper decides
+ * from the last query block alone, and a content head whose last block happens to ask about its own
+ * recent text looks local there: on the bench's planted prompts 1 to 2 draws in 4 lost 5-10% of the
+ * attention mass that way (docs/PERFORMANCE.md).
+ * {@code checkCoverage = false} gives the paper's rule alone.
+ *
  * <p>One instance per request (it counts the density it used: {@link #density()}); thread-safe.
  */
 public final class FlexPrefillAttention implements Attention {
@@ -35,6 +44,14 @@ public final class FlexPrefillAttention implements Attention {
         }
     }
 
+    /**
+     * The coverage check adds query-aware blocks only when they reach γ within this share of the block
+     * pairs. Block means blur single-token structure (a sink, stripes, a needle), so on a head that lives
+     * on such keys the pooled estimate is nearly flat, the vertical-slash blocks cover little of it, and
+     * its γ would take most pairs: then the estimate can't tell, and the paper's choice stands.
+     */
+    static final double MAX_FALLBACK_DENSITY = 0.5;
+
     /** Prompts of at most this many blocks run dense. */
     static final int DENSE_BLOCKS = 16;
 
@@ -44,14 +61,23 @@ public final class FlexPrefillAttention implements Attention {
     private final LongAdder queryAwareHeads = new LongAdder();
     private final LongAdder heads = new LongAdder();
 
+    private final boolean checkCoverage;
+    private final LongAdder coverageFallbacks = new LongAdder();
+
     public FlexPrefillAttention(Parameters params) {
         this(params, BlockSparseKernel.CPU);
     }
 
     /** With the block-sparse attention, and the last-block estimate where the backend computes it, on {@code kernel}. */
     public FlexPrefillAttention(Parameters params, BlockSparseKernel kernel) {
+        this(params, kernel, true);
+    }
+
+    /** As above; {@code checkCoverage}: whether vertical-slash heads are checked against every query block's estimate. */
+    public FlexPrefillAttention(Parameters params, BlockSparseKernel kernel, boolean checkCoverage) {
         this.params = params;
         this.kernel = kernel;
+        this.checkCoverage = checkCoverage;
     }
 
     public Parameters parameters() {
@@ -61,6 +87,11 @@ public final class FlexPrefillAttention implements Attention {
     /** Selected over causal (query block, key block) pairs of every call so far; 1 when all ran dense. */
     public double density() {
         return meter.density();
+    }
+
+    /** Head selections judged vertical-slash that also took query-aware blocks (the coverage check, class comment). */
+    public long coverageFallbacks() {
+        return coverageFallbacks.sum();
     }
 
     /** Fraction of head selections that were query-aware (the rest vertical-slash). */
@@ -164,9 +195,22 @@ public final class FlexPrefillAttention implements Attention {
         heads.increment();
         if (Math.sqrt(jsd(cheap, verticalPooled)) < params.tau()) {
             queryAwareHeads.increment();
-            queryAware(shape, q, qOffset, n, startPos, h, keyPool, selection);
+            queryAware(pooledAttention(shape, q, qOffset, n, startPos, h, keyPool, selection), h, selection, false);
         } else {
             verticalSlash(vertical, slash, verticalPooled, startPos, positions, h, selection);
+            if (checkCoverage) {
+                // the product's check (class comment): does the pattern hold for the other query blocks too?
+                double[][] probs = pooledAttention(shape, q, qOffset, n, startPos, h, keyPool, selection);
+                double covered = 0;
+                for (int b = 0; b < probs.length; b++) {
+                    for (int j : selection.keyBlocks(h, selection.firstQueryBlock() + b)) {
+                        covered += probs[b][j];
+                    }
+                }
+                if (covered < params.gamma() * probs.length && queryAware(probs, h, selection, true)) {
+                    coverageFallbacks.increment();
+                }
+            }
         }
     }
 
@@ -341,9 +385,9 @@ public final class FlexPrefillAttention implements Attention {
         return out;
     }
 
-    /** 6. Average-pooled query blocks against key blocks; the highest block pairs up to γ per query block. */
-    private void queryAware(AttentionShape shape, float[] q, int qOffset, int n, int startPos, int h, float[][] keyPool,
-                            BlockSelection selection) {
+    /** Average-pooled query blocks against average-pooled key blocks, softmax per query block (row b = query block first + b). */
+    private double[][] pooledAttention(AttentionShape shape, float[] q, int qOffset, int n, int startPos, int h, float[][] keyPool,
+                                       BlockSelection selection) {
         int block = params.blockSize();
         int hs = shape.headSize();
         int qDim = shape.queryDim();
@@ -352,7 +396,6 @@ public final class FlexPrefillAttention implements Attention {
         int count = selection.queryBlocks();
         int positions = startPos + n;
         double[][] probs = new double[count][];
-        int pairs = 0;
         for (int b = 0; b < count; b++) {
             int qb = first + b;
             int from = Math.max(qb * block, startPos) - startPos;
@@ -366,7 +409,22 @@ public final class FlexPrefillAttention implements Attention {
                 probs[b][j] = VectorMath.dot(pooled, 0, keyPool[j], 0, hs) * scale;
             }
             softmaxInPlace(probs[b], qb + 1);
-            pairs += qb + 1;
+        }
+        return probs;
+    }
+
+    /**
+     * 6. The highest pooled block pairs up to γ per query block, with the minimal vertical-slash set;
+     * {@code union}: added to the head's blocks already selected, unless γ needs more than
+     * {@link #MAX_FALLBACK_DENSITY} of the block pairs (then nothing changes, and it returns false).
+     */
+    private boolean queryAware(double[][] probs, int h, BlockSelection selection, boolean union) {
+        int block = params.blockSize();
+        int first = selection.firstQueryBlock();
+        int count = selection.queryBlocks();
+        int pairs = 0;
+        for (double[] row : probs) {
+            pairs += row.length;
         }
         double[] flat = new double[pairs];
         int[] rowOf = new int[pairs];
@@ -383,15 +441,25 @@ public final class FlexPrefillAttention implements Attention {
         for (int b = 0, start = 0; b < count; start += probs[b].length, b++) {
             rowStart[b] = start;
             chosen[b] = new BitSet();
+            if (union) {
+                for (int j : selection.keyBlocks(h, first + b)) {
+                    chosen[b].set(j);
+                }
+            }
             chosen[b].set(0);
             chosen[b].set(Math.max(0, first + b - window + 1), first + b + 1);
         }
-        for (int i : largestReaching(flat, pairs, params.gamma() * count)) {
+        int[] reaching = largestReaching(flat, pairs, params.gamma() * count);
+        if (union && reaching.length > pairs * MAX_FALLBACK_DENSITY) {
+            return false;
+        }
+        for (int i : reaching) {
             chosen[rowOf[i]].set(i - rowStart[rowOf[i]]);
         }
         for (int b = 0; b < count; b++) {
             selection.set(h, first + b, chosen[b].stream().toArray());
         }
+        return true;
     }
 
     private static float[][] poolKeys(float[] keys, int kvDim, int kvo, int hs, int positions, int block) {

@@ -58,11 +58,20 @@ final class SignalHandlers {
         }
     }
 
-    /** Runs {@code call}, then restores every signal handler it replaced; returns the call's result. */
+    /**
+     * Runs {@code call}, then restores every signal handler it replaced; returns the call's result.
+     * Guarded calls run one at a time, so that one call's snapshot never holds another's driver handlers.
+     */
     static <T> T keep(Supplier<T> call) {
         if (SIGACTION.isEmpty()) {
             return call.get();
         }
+        synchronized (SignalHandlers.class) {
+            return keepHeld(call);
+        }
+    }
+
+    private static <T> T keepHeld(Supplier<T> call) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment before = arena.allocate(SIGACTION_BYTES * SIGNALS.length, 16);
             for (int i = 0; i < SIGNALS.length; i++) {
