@@ -33,16 +33,20 @@ class MatMulTest {
     }
 
     /**
-     * Each quantized type, batched (its own kernel where it has one: Q8_0's 4x4 on AVX-512, with rows
-     * and activation counts that leave tails of both) and single-row, against float64 over the
-     * dequantized weights.
+     * Each quantized type, batched (its own kernel where it has one: Q8_0's 4x8 and 4x4 on AVX-512, with
+     * rows, activation counts and a width that leave tails of each, the width spanning several of the
+     * 4x8 kernel's column chunks) and single-row, against float64 over the dequantized weights.
      */
     @ParameterizedTest
     @EnumSource(GGMLType.class)
     void quantizedBatchedPathsMatchFloat64OverDequantizedWeights(GGMLType type) {
+        for (int cols : new int[] {512, 2560}) { // multiples of every block size (K-quants: 256)
+            assertQuantizedBatchedPathsMatch(type, 23, cols);
+        }
+    }
+
+    private static void assertQuantizedBatchedPathsMatch(GGMLType type, int rows, int cols) {
         Random rnd = new Random(11);
-        int rows = 23;
-        int cols = 512; // a multiple of every block size (K-quants: 256)
         float[] source = new float[rows * cols];
         for (int i = 0; i < source.length; i++) {
             source[i] = (float) rnd.nextGaussian() * 0.1f;
@@ -54,12 +58,12 @@ class MatMulTest {
             FloatTensor wt = FloatTensor.of(type, segment, source.length);
             float[] w = new float[source.length];
             wt.dequantize(0, w, 0, w.length);
-            for (int n : new int[] {2, 4, 5, 8, 11}) {
+            for (int n : new int[] {2, 4, 5, 8, 11, 13}) {
                 float[] x = new float[n * cols];
                 for (int i = 0; i < x.length; i++) {
                     x[i] = (float) rnd.nextGaussian();
                 }
-                assertBothPathsMatchFloat64(p, wt, w, rows, cols, x, n, type + " n=" + n);
+                assertBothPathsMatchFloat64(p, wt, w, rows, cols, x, n, type + " cols=" + cols + " n=" + n);
             }
         }
     }
