@@ -146,7 +146,7 @@ public final class Q8_0Tensor extends FloatTensor {
     public void dotRowsBatch(int rowStart, int rowEnd, int cols, float[] x, int xOffset, int n,
                              float[] out, int outOffset, int outStride) {
         long rowBytes = (long) cols / BLOCK * BLOCK_BYTES;
-        float[] partial = n >= 8 ? new float[PARTIAL_FLOATS] : null;
+        float[] partial = n >= 4 ? new float[PARTIAL_FLOATS] : null;
         int r = rowStart;
         for (; r + 4 <= rowEnd; r += 4) {
             int t = 0;
@@ -154,7 +154,7 @@ public final class Q8_0Tensor extends FloatTensor {
                 dot4x8(r * rowBytes, rowBytes, cols, x, xOffset + t * cols, out, outOffset + t * outStride + r, outStride, partial);
             }
             for (; t + 4 <= n; t += 4) {
-                dot4x4(r * rowBytes, rowBytes, cols, x, xOffset + t * cols, out, outOffset + t * outStride + r, outStride);
+                dot4x4(r * rowBytes, rowBytes, cols, x, xOffset + t * cols, out, outOffset + t * outStride + r, outStride, partial);
             }
             for (; t < n; t++) {
                 for (int k = r; k < r + 4; k++) {
@@ -189,7 +189,12 @@ public final class Q8_0Tensor extends FloatTensor {
             dot4x4Part(rowByte0, rowBytes, c0, c1, cols, x, xo, partial, 0);
             dot4x4Part(rowByte0, rowBytes, c0, c1, cols, x, xo + 4 * cols, partial, PARTIAL_FLOATS / 2);
         }
-        for (int t = 0; t < 8; t++) {
+        reduce(partial, 8, out, o, outStride);
+    }
+
+    /** {@code out} for activation rows {@code [0, rows)} x 4 weight rows from the partial sums' lanes. */
+    private static void reduce(float[] partial, int rows, float[] out, int o, int outStride) {
+        for (int t = 0; t < rows; t++) {
             for (int k = 0; k < 4; k++) {
                 out[o + t * outStride + k] = FloatVector.fromArray(F16X, partial, (t >> 2) * (PARTIAL_FLOATS / 2) + (t & 3) * 64 + k * 16)
                         .reduceLanes(VectorOperators.ADD);
@@ -292,87 +297,9 @@ public final class Q8_0Tensor extends FloatTensor {
      * in registers and used by 4 activation rows; each load of x serves 4 weight rows. Measured 1.5x
      * the dequantize-a-tile path at 8 activation rows, 1.1x at 64 (one run, 2 threads).
      */
-    private void dot4x4(long rowByte0, long rowBytes, int cols, float[] x, int xo, float[] out, int o, int outStride) {
-        FloatVector a00 = FloatVector.zero(F16X);
-        FloatVector a01 = FloatVector.zero(F16X);
-        FloatVector a02 = FloatVector.zero(F16X);
-        FloatVector a03 = FloatVector.zero(F16X);
-        FloatVector a10 = FloatVector.zero(F16X);
-        FloatVector a11 = FloatVector.zero(F16X);
-        FloatVector a12 = FloatVector.zero(F16X);
-        FloatVector a13 = FloatVector.zero(F16X);
-        FloatVector a20 = FloatVector.zero(F16X);
-        FloatVector a21 = FloatVector.zero(F16X);
-        FloatVector a22 = FloatVector.zero(F16X);
-        FloatVector a23 = FloatVector.zero(F16X);
-        FloatVector a30 = FloatVector.zero(F16X);
-        FloatVector a31 = FloatVector.zero(F16X);
-        FloatVector a32 = FloatVector.zero(F16X);
-        FloatVector a33 = FloatVector.zero(F16X);
-        MemorySegment m = segment;
-        long b0 = rowByte0, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
-        int x1o = xo + cols, x2o = xo + 2 * cols, x3o = xo + 3 * cols;
-        for (int i = 0; i < cols; i += BLOCK, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES, b2 += BLOCK_BYTES, b3 += BLOCK_BYTES) {
-            FloatVector d0 = FloatVector.broadcast(F16X, Layouts.f16(m, b0));
-            FloatVector w0l = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b0 + 2, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d0);
-            FloatVector w0h = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b0 + 18, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d0);
-            FloatVector d1 = FloatVector.broadcast(F16X, Layouts.f16(m, b1));
-            FloatVector w1l = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b1 + 2, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d1);
-            FloatVector w1h = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b1 + 18, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d1);
-            FloatVector d2 = FloatVector.broadcast(F16X, Layouts.f16(m, b2));
-            FloatVector w2l = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b2 + 2, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d2);
-            FloatVector w2h = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b2 + 18, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d2);
-            FloatVector d3 = FloatVector.broadcast(F16X, Layouts.f16(m, b3));
-            FloatVector w3l = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b3 + 2, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d3);
-            FloatVector w3h = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, m, b3 + 18, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2I, I16X, 0)).convert(VectorOperators.I2F, 0)).mul(d3);
-            FloatVector x0l = FloatVector.fromArray(F16X, x, xo + i);
-            FloatVector x0h = FloatVector.fromArray(F16X, x, xo + i + 16);
-            a00 = w0h.fma(x0h, w0l.fma(x0l, a00));
-            a10 = w1h.fma(x0h, w1l.fma(x0l, a10));
-            a20 = w2h.fma(x0h, w2l.fma(x0l, a20));
-            a30 = w3h.fma(x0h, w3l.fma(x0l, a30));
-            FloatVector x1l = FloatVector.fromArray(F16X, x, x1o + i);
-            FloatVector x1h = FloatVector.fromArray(F16X, x, x1o + i + 16);
-            a01 = w0h.fma(x1h, w0l.fma(x1l, a01));
-            a11 = w1h.fma(x1h, w1l.fma(x1l, a11));
-            a21 = w2h.fma(x1h, w2l.fma(x1l, a21));
-            a31 = w3h.fma(x1h, w3l.fma(x1l, a31));
-            FloatVector x2l = FloatVector.fromArray(F16X, x, x2o + i);
-            FloatVector x2h = FloatVector.fromArray(F16X, x, x2o + i + 16);
-            a02 = w0h.fma(x2h, w0l.fma(x2l, a02));
-            a12 = w1h.fma(x2h, w1l.fma(x2l, a12));
-            a22 = w2h.fma(x2h, w2l.fma(x2l, a22));
-            a32 = w3h.fma(x2h, w3l.fma(x2l, a32));
-            FloatVector x3l = FloatVector.fromArray(F16X, x, x3o + i);
-            FloatVector x3h = FloatVector.fromArray(F16X, x, x3o + i + 16);
-            a03 = w0h.fma(x3h, w0l.fma(x3l, a03));
-            a13 = w1h.fma(x3h, w1l.fma(x3l, a13));
-            a23 = w2h.fma(x3h, w2l.fma(x3l, a23));
-            a33 = w3h.fma(x3h, w3l.fma(x3l, a33));
-        }
-        out[o] = a00.reduceLanes(VectorOperators.ADD);
-        out[o + 1] = a10.reduceLanes(VectorOperators.ADD);
-        out[o + 2] = a20.reduceLanes(VectorOperators.ADD);
-        out[o + 3] = a30.reduceLanes(VectorOperators.ADD);
-        out[o + outStride] = a01.reduceLanes(VectorOperators.ADD);
-        out[o + outStride + 1] = a11.reduceLanes(VectorOperators.ADD);
-        out[o + outStride + 2] = a21.reduceLanes(VectorOperators.ADD);
-        out[o + outStride + 3] = a31.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * outStride] = a02.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * outStride + 1] = a12.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * outStride + 2] = a22.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * outStride + 3] = a32.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * outStride] = a03.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * outStride + 1] = a13.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * outStride + 2] = a23.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * outStride + 3] = a33.reduceLanes(VectorOperators.ADD);
+    private void dot4x4(long rowByte0, long rowBytes, int cols, float[] x, int xo, float[] out, int o, int outStride, float[] partial) {
+        java.util.Arrays.fill(partial, 0, PARTIAL_FLOATS / 2, 0f);
+        dot4x4Part(rowByte0, rowBytes, 0, cols, cols, x, xo, partial, 0);
+        reduce(partial, 4, out, o, outStride);
     }
 }
