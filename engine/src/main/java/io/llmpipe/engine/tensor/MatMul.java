@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>One activation row (decode of one sequence) uses the tensor's fused quantized dot, reading each
  * weight byte once. Several rows (prefill, a decode batch) use the type's own batched kernel where it
- * has one (Q8_0 on AVX-512: weights widened in registers, 4 weight rows x 4 activation rows), else
+ * has one (Q8_0 on AVX-512: weights widened in registers, 4 weight rows x 8 or 4 activation rows), else
  * dequantize a tile of weight rows once and reuse it against every activation row; either way the
  * weights are read from memory once per call, not once per activation row.
  */

@@ -23,6 +23,10 @@ public final class Q8_0Tensor extends FloatTensor {
     private static final VectorSpecies<Float> F16X = FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I16X = IntVector.SPECIES_512;
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    /** Columns per pass of {@link #dot4x8}: 4 rows of them (4 x 1,088 bytes) stay in L1 for the second pass. */
+    private static final int BATCH_CHUNK = 1024;
+    /** Two sets of 16 partial-sum vectors of 16 lanes. */
+    private static final int PARTIAL_FLOATS = 2 * 16 * 16;
     private final MemorySegment segment;
     private final long size;
 
@@ -169,11 +173,6 @@ public final class Q8_0Tensor extends FloatTensor {
         }
     }
 
-    /** Columns per pass of {@link #dot4x8}: 4 rows of them (4 x 1,088 bytes) stay in L1 for the second pass. */
-    private static final int BATCH_CHUNK = 1024;
-    /** Two sets of 16 partial-sum vectors of 16 lanes. */
-    private static final int PARTIAL_FLOATS = 2 * 16 * 16;
-
     /**
      * 32 dots: 4 weight rows x 8 activation rows, as two 4x4 passes over each chunk of
      * {@link #BATCH_CHUNK} columns, the second pass reading the chunk's weights from L1. Two passes
@@ -274,7 +273,7 @@ public final class Q8_0Tensor extends FloatTensor {
             a23 = w2h.fma(x3h, w2l.fma(x3l, a23));
             a33 = w3h.fma(x3h, w3l.fma(x3l, a33));
         }
-        a00.add(FloatVector.fromArray(F16X, partial, base + 0)).intoArray(partial, base + 0);
+        a00.add(FloatVector.fromArray(F16X, partial, base)).intoArray(partial, base);
         a10.add(FloatVector.fromArray(F16X, partial, base + 16)).intoArray(partial, base + 16);
         a20.add(FloatVector.fromArray(F16X, partial, base + 32)).intoArray(partial, base + 32);
         a30.add(FloatVector.fromArray(F16X, partial, base + 48)).intoArray(partial, base + 48);
