@@ -21,9 +21,6 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "1", arity = "0..1", hidden = true, description = "engine-group only: the group to run.")
     String group;
 
-    @Option(names = "--ceiling", split = ",", hidden = true, description = "engine-group only: bandwidth ceilings (bytes/s) per thread count.")
-    double[] ceiling;
-
     @Option(names = "--shared", defaultValue = "${sys:llmpipe.project.dir:-.}/../shared", description = "The shared models/data directory.")
     Path shared;
 
@@ -116,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
             // one group in this (fresh) JVM, for the parent bench process
             EngineBench bench = new EngineBench(new EngineBench.Options(shared.resolve("models").normalize(), out.normalize(), t, !quick,
                     prefillTokens, decodeTokens), log);
-            stdout.println(io.llmpipe.cli.bench.EngineBench.encodeRows(bench.runGroup(group, ceiling)));
+            stdout.println(io.llmpipe.cli.bench.EngineBench.encodeRows(bench.runGroup(group)));
             stdout.flush();
             return 0;
         }

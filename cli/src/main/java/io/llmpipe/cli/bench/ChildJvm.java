@@ -23,7 +23,7 @@ final class ChildJvm {
     private ChildJvm() {
     }
 
-    static List<BenchRow> run(String group, EngineBench.Options o, double[] ceiling, PrintWriter log) throws IOException, InterruptedException {
+    static List<BenchRow> run(String group, EngineBench.Options o, PrintWriter log) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -34,10 +34,6 @@ final class ChildJvm {
                 "--out", o.workDir().toString(), "--prefill-tokens", String.valueOf(o.prefillTokens()),
                 "--decode-tokens", String.valueOf(o.decodeTokens()),
                 "--threads", Arrays.stream(o.threads()).mapToObj(String::valueOf).collect(Collectors.joining(","))));
-        if (ceiling != null) {
-            cmd.add("--ceiling");
-            cmd.add(Arrays.stream(ceiling).mapToObj(String::valueOf).collect(Collectors.joining(",")));
-        }
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {

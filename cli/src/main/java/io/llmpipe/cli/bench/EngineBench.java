@@ -57,13 +57,8 @@ public final class EngineBench {
         for (GGMLType type : GGMLType.values()) {
             groups.add("matvec:" + type);
         }
-        double[] ceiling = null;
         for (String group : groups) {
-            List<BenchRow> rows = ChildJvm.run(group, options, ceiling, log);
-            rows.forEach(report::add);
-            if (group.equals("ceiling")) {
-                ceiling = rows.stream().mapToDouble(r -> ((Number) r.columns().get("value")).doubleValue() * 1e9).toArray();
-            }
+            ChildJvm.run(group, options, log).forEach(report::add);
         }
         return report;
     }
@@ -74,7 +69,7 @@ public final class EngineBench {
     }
 
     /** One measurement group, in this JVM. */
-    public BenchReport runGroup(String group, double[] ceiling) throws Exception {
+    public BenchReport runGroup(String group) throws Exception {
         BenchReport report = new BenchReport("engine");
         if (group.equals("ceiling")) {
             for (int t : options.threads()) {
@@ -92,14 +87,14 @@ public final class EngineBench {
             try (Model m = ModelLoader.load(new ModelLoader.Options(file, null, 4096))) {
                 for (int i = 0; i < options.threads().length; i++) {
                     speed(report, m, "llama-3.2-1b-shape", type.name(), options.threads()[i],
-                            options.prefillTokens(), options.decodeTokens(), ceiling == null ? null : ceiling[i]);
+                            options.prefillTokens(), options.decodeTokens(), true);
                 }
             }
         } else if (group.equals("stories")) {
             Path stories = options.sharedModels().resolve("stories260K.bin");
             try (Model m = ModelLoader.load(new ModelLoader.Options(stories, options.sharedModels().resolve("tok512.bin"), 512))) {
                 for (int t : options.threads()) {
-                    speed(report, m, "stories260K", "F32", t, Math.min(options.prefillTokens(), 256), Math.min(200, 511 - 256), null);
+                    speed(report, m, "stories260K", "F32", t, Math.min(options.prefillTokens(), 256), Math.min(200, 511 - 256), false);
                 }
             }
         } else if (group.startsWith("matvec:")) {
@@ -116,8 +111,11 @@ public final class EngineBench {
         return report;
     }
 
-    /** Prefill tokens/s and decode tokens/s (one sequence); with a ceiling, the fraction decode reaches. */
-    private void speed(BenchReport report, Model m, String name, String type, int threads, int prefill, int decode, Double ceiling) {
+    /**
+     * Prefill tokens/s and decode tokens/s (one sequence); with {@code againstCeiling}, the fraction of the
+     * memory-read ceiling decode reaches.
+     */
+    private void speed(BenchReport report, Model m, String name, String type, int threads, int prefill, int decode, boolean againstCeiling) {
         try (Parallel p = new Parallel(threads)) {
             Generator g = new Generator(m, p);
             int vocab = m.config().vocabularySize();
@@ -150,7 +148,7 @@ public final class EngineBench {
             double[] ceilings = new double[decode];
             long decodeNanos = 0;
             try (Arena arena = Arena.ofShared()) {
-                MemorySegment buffer = ceiling != null ? MemoryBandwidth.buffer(arena, STREAM_BYTES) : null;
+                MemorySegment buffer = againstCeiling ? MemoryBandwidth.buffer(arena, STREAM_BYTES) : null;
                 for (int i = 0; i < decode; i++) {
                     long s0 = System.nanoTime();
                     g.decode(List.of(seq), one, step);
@@ -167,26 +165,18 @@ public final class EngineBench {
             report.add(row(name, type, threads, "prefill_tokens_per_second", prefillTps, "tok/s").put("tokens", prefill));
             report.add(row(name, type, threads, "decode_tokens_per_second", decodeTps, "tok/s").put("tokens", decode));
             log.printf("%s %s, %d threads: prefill %.1f tok/s (%d tokens), decode %.2f tok/s%n", name, type, threads, prefillTps, prefill, decodeTps);
-            if (ceiling != null) {
+            if (againstCeiling) {
                 double bw = bytes * decodeTps;
-                double[] f = fractions.clone();
-                java.util.Arrays.sort(f);
-                double sameRun = median(ceilings);
+                double sameRun = Percentiles.median(ceilings);
                 report.add(row(name, type, threads, "decode_weight_bandwidth", bw / 1e9, "GB/s"));
-                report.add(row(name, type, threads, "decode_fraction_of_ceiling", median(fractions), "ratio"));
+                report.add(row(name, type, threads, "decode_fraction_of_ceiling", Percentiles.median(fractions), "ratio"));
                 report.add(row(name, type, threads, "memory_read_bandwidth_same_run", sameRun / 1e9, "GB/s"));
                 log.printf("  decode reads %.0f MB/token: %.2f GB/s; step by step against a read right after: median %.0f%% "
                                 + "(%.0f%%-%.0f%%) of a median %.2f GB/s%n",
-                        bytes / 1e6, bw / 1e9, 100 * median(fractions), 100 * f[0], 100 * f[f.length - 1], sameRun / 1e9);
+                        bytes / 1e6, bw / 1e9, 100 * Percentiles.median(fractions), 100 * Percentiles.of(fractions, 0), 100 * Percentiles.of(fractions, 100), sameRun / 1e9);
             }
             log.flush();
         }
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        java.util.Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /** Bytes of weights one decode step reads: every matrix once, plus one embedding row. */

@@ -170,7 +170,7 @@ public final class PipelineBench {
         row(report, scenario, concurrency, "ttft_pipeline", ttft, "ms");
         row(report, scenario, concurrency, "ttft_in_process", ttftIn, "ms");
         report.add(new BenchRow().put("scenario", scenario).put("concurrency", concurrency).put("metric", "ttft_overhead")
-                .put("p50", round(pct(ttft, 50) - pct(ttftIn, 50))).put("p99", round(pct(ttft, 99) - pct(ttftIn, 99))).put("unit", "ms"));
+                .put("p50", round(Percentiles.of(ttft, 50) - Percentiles.of(ttftIn, 50))).put("p99", round(Percentiles.of(ttft, 99) - Percentiles.of(ttftIn, 99))).put("unit", "ms"));
         row(report, scenario, concurrency, "tpot_pipeline", tpot, "ms");
         row(report, scenario, concurrency, "tpot_in_process", tpotIn, "ms");
     }
@@ -198,8 +198,8 @@ public final class PipelineBench {
             int[] prompt = {1, 100, 200, 300, 400, 500, 600, 700};
             stepTimes(g, prompt, 1, 4, 0); // warm-up
             for (int r = 0; r < BATCHING_ROUNDS; r++) {
-                inOne[r] = 1000.0 / median(stepTimes(g, prompt, 1, tokens, 1));
-                inBatch[r] = streams * 1000.0 / median(stepTimes(g, prompt, streams, tokens, 1));
+                inOne[r] = 1000.0 / Percentiles.median(stepTimes(g, prompt, 1, tokens, 1));
+                inBatch[r] = streams * 1000.0 / Percentiles.median(stepTimes(g, prompt, streams, tokens, 1));
                 log.printf("[bench]   round %d: %.2f tok/s alone, %.2f tok/s with %d streams%n", r + 1, inOne[r], inBatch[r], streams);
                 log.flush();
             }
@@ -256,9 +256,8 @@ public final class PipelineBench {
     }
 
     private static BenchRow throughput(String scenario, int concurrency, String metric, double[] rounds) {
-        List<Double> values = java.util.Arrays.stream(rounds).boxed().toList();
         return new BenchRow().put("scenario", scenario).put("concurrency", concurrency).put("metric", metric)
-                .put("p50", round(median(values))).put("p99", round(java.util.Collections.min(values))).put("unit", "tokens/s")
+                .put("p50", round(Percentiles.median(rounds))).put("p99", round(Percentiles.of(rounds, 0))).put("unit", "tokens/s")
                 .put("rounds", rounds.length);
     }
 
@@ -333,20 +332,7 @@ public final class PipelineBench {
 
     private static void row(BenchReport report, String scenario, int concurrency, String metric, List<Double> values, String unit) {
         report.add(new BenchRow().put("scenario", scenario).put("concurrency", concurrency).put("metric", metric)
-                .put("p50", round(pct(values, 50))).put("p99", round(pct(values, 99))).put("unit", unit));
-    }
-
-    static double pct(List<Double> values, double p) {
-        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        if (v.length == 0) {
-            return Double.NaN;
-        }
-        int i = (int) Math.ceil(p / 100.0 * v.length) - 1;
-        return v[Math.max(0, Math.min(v.length - 1, i))];
-    }
-
-    private static double median(List<Double> values) {
-        return pct(values, 50);
+                .put("p50", round(Percentiles.of(values, 50))).put("p99", round(Percentiles.of(values, 99))).put("unit", unit));
     }
 
     private static double round(double v) {
