@@ -4,6 +4,7 @@ import io.llmpipe.engine.ModelFormatException;
 import io.llmpipe.engine.gguf.GGUF;
 import io.llmpipe.engine.gguf.GGUFTensorInfo;
 import io.llmpipe.engine.tensor.FloatTensor;
+import io.llmpipe.engine.tensor.PackedQ4_0Tensor;
 import io.llmpipe.engine.tensor.SlabbedQ8_0Tensor;
 import io.llmpipe.engine.tokenizer.ChatTemplate;
 import io.llmpipe.engine.tokenizer.Tokenizer;
@@ -94,7 +95,10 @@ final class GGUFModelLoader {
         }
     }
 
-    /** The weights; layer matrices and a separate output matrix copied into slabs in {@code slabArena} when wide and non-null. */
+    /**
+     * The weights; with a non-null {@code slabArena}, wide Q8_0 matrices copied into column slabs and Q4_0
+     * matrices into their packed layout there (the output matrix too, also when it is the embedding).
+     */
     static Weights weights(GGUF g, ModelConfig c, Arena slabArena) {
         int L = c.layers();
         FloatTensor[] wq = new FloatTensor[L], wk = new FloatTensor[L], wv = new FloatTensor[L], wo = new FloatTensor[L];
@@ -105,31 +109,38 @@ final class GGUFModelLoader {
         for (int l = 0; l < L; l++) {
             String p = "blk." + l + ".";
             attnNorm[l] = vector(g, p + "attn_norm.weight", c.dim());
-            wq[l] = slabbed(matrix(g, p + "attn_q.weight", c.queryDim(), c.dim()), c.queryDim(), c.dim(), slabArena);
-            wk[l] = slabbed(matrix(g, p + "attn_k.weight", c.kvDim(), c.dim()), c.kvDim(), c.dim(), slabArena);
-            wv[l] = slabbed(matrix(g, p + "attn_v.weight", c.kvDim(), c.dim()), c.kvDim(), c.dim(), slabArena);
-            wo[l] = slabbed(matrix(g, p + "attn_output.weight", c.dim(), c.queryDim()), c.dim(), c.queryDim(), slabArena);
+            wq[l] = repacked(matrix(g, p + "attn_q.weight", c.queryDim(), c.dim()), c.queryDim(), c.dim(), slabArena);
+            wk[l] = repacked(matrix(g, p + "attn_k.weight", c.kvDim(), c.dim()), c.kvDim(), c.dim(), slabArena);
+            wv[l] = repacked(matrix(g, p + "attn_v.weight", c.kvDim(), c.dim()), c.kvDim(), c.dim(), slabArena);
+            wo[l] = repacked(matrix(g, p + "attn_output.weight", c.dim(), c.queryDim()), c.dim(), c.queryDim(), slabArena);
             if (biases) {
                 bq[l] = vector(g, p + "attn_q.bias", c.queryDim());
                 bk[l] = vector(g, p + "attn_k.bias", c.kvDim());
                 bv[l] = vector(g, p + "attn_v.bias", c.kvDim());
             }
             ffnNorm[l] = vector(g, p + "ffn_norm.weight", c.dim());
-            w1[l] = slabbed(matrix(g, p + "ffn_gate.weight", c.hiddenDim(), c.dim()), c.hiddenDim(), c.dim(), slabArena);
-            w2[l] = slabbed(matrix(g, p + "ffn_down.weight", c.dim(), c.hiddenDim()), c.dim(), c.hiddenDim(), slabArena);
-            w3[l] = slabbed(matrix(g, p + "ffn_up.weight", c.hiddenDim(), c.dim()), c.hiddenDim(), c.dim(), slabArena);
+            w1[l] = repacked(matrix(g, p + "ffn_gate.weight", c.hiddenDim(), c.dim()), c.hiddenDim(), c.dim(), slabArena);
+            w2[l] = repacked(matrix(g, p + "ffn_down.weight", c.dim(), c.hiddenDim()), c.dim(), c.hiddenDim(), slabArena);
+            w3[l] = repacked(matrix(g, p + "ffn_up.weight", c.hiddenDim(), c.dim()), c.hiddenDim(), c.dim(), slabArena);
         }
         FloatTensor embedding = matrix(g, "token_embd.weight", c.vocabularySize(), c.dim());
         float[] outNorm = vector(g, "output_norm.weight", c.dim());
-        FloatTensor output = g.hasTensor("output.weight")
-                ? slabbed(matrix(g, "output.weight", c.vocabularySize(), c.dim()), c.vocabularySize(), c.dim(), slabArena)
-                : embedding;
+        boolean tied = !g.hasTensor("output.weight");
+        if (tied) { // the embedding's rows are read one at a time; the output matmul reads them all each step
+            embedding = repacked(embedding, c.vocabularySize(), c.dim(), slabArena);
+        }
+        FloatTensor output = tied ? embedding
+                : repacked(matrix(g, "output.weight", c.vocabularySize(), c.dim()), c.vocabularySize(), c.dim(), slabArena);
         float[] ropeFreqs = g.hasTensor("rope_freqs.weight") ? vector(g, "rope_freqs.weight", c.ropeDimensions() / 2) : null;
         return new Weights(embedding, attnNorm, wq, wk, wv, bq, bk, bv, wo, ffnNorm, w1, w2, w3, outNorm, output, ropeFreqs);
     }
 
-    private static FloatTensor slabbed(FloatTensor t, int rows, int cols, Arena arena) {
-        return arena == null ? t : SlabbedQ8_0Tensor.ofWide(t, rows, cols, arena);
+    /** {@code t} copied into the layout its CPU kernel reads fastest, where its type has one and arena is non-null. */
+    private static FloatTensor repacked(FloatTensor t, int rows, int cols, Arena arena) {
+        if (arena == null) {
+            return t;
+        }
+        return PackedQ4_0Tensor.of(SlabbedQ8_0Tensor.ofWide(t, rows, cols, arena), rows, cols, arena);
     }
 
     /** A [rows][cols] matrix, i.e. ggml shape [cols, rows]. */

@@ -38,6 +38,10 @@ public final class Q4_0Tensor extends FloatTensor {
     private final MemorySegment segment;
     private final long size;
 
+    MemorySegment segment() {
+        return segment;
+    }
+
     Q4_0Tensor(MemorySegment segment, long size) {
         this.segment = segment;
         this.size = size;

@@ -110,6 +110,56 @@ class MatMulTest {
         }
     }
 
+    /**
+     * A packed Q4_0 matrix reads as its file layout in every way: whole and partial ranges, single
+     * elements, dots over partial rows, both matmul paths. Rows span two row blocks (the second partial),
+     * columns two full slabs and a narrower third.
+     */
+    @Test
+    void packedQ4_0MatrixMatchesItsFileLayout() {
+        Random rnd = new Random(17);
+        int rows = PackedQ4_0Tensor.ROW_BLOCK + 7;
+        int cols = 2 * PackedQ4_0Tensor.SLAB + PackedQ4_0Tensor.GROUP;
+        float[] source = new float[rows * cols];
+        for (int i = 0; i < source.length; i++) {
+            source[i] = (float) rnd.nextGaussian() * 0.1f;
+        }
+        try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
+            byte[] bytes = Quantizer.quantize(GGMLType.Q4_0, source);
+            MemorySegment segment = arena.allocate(bytes.length, 64);
+            MemorySegment.copy(bytes, 0, segment, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+            Q4_0Tensor original = (Q4_0Tensor) FloatTensor.of(GGMLType.Q4_0, segment, source.length);
+            PackedQ4_0Tensor packed = PackedQ4_0Tensor.pack(original.segment(), rows, cols, arena);
+            assertSame(original, PackedQ4_0Tensor.of(original, rows * cols / 96, 96, arena), "widths off the group stay as they are");
+            float[] w = new float[source.length];
+            original.dequantize(0, w, 0, w.length);
+            float[] fromPacked = new float[source.length];
+            packed.dequantize(0, fromPacked, 0, fromPacked.length);
+            assertArrayEquals(w, fromPacked, 0f); // exact values (a zero's sign may differ: d(q - 8) vs 16dw - 24d)
+            float[] part = new float[1600]; // starts and ends inside a group, crosses a slab
+            packed.dequantize(5L * cols + 1952, part, 0, part.length);
+            for (int i = 0; i < part.length; i++) {
+                assertEquals(w[5 * cols + 1952 + i], part[i], 0f);
+            }
+            for (int i = 0; i < 300; i++) {
+                long e = rnd.nextLong(source.length);
+                assertEquals(w[(int) e], packed.getFloat(e), 0f);
+            }
+            float[] x = new float[cols];
+            for (int i = 0; i < cols; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            assertEquals(original.dot(9L * cols + 1024, x, 64, 3200), packed.dot(9L * cols + 1024, x, 64, 3200), 1e-3);
+            for (int n : new int[] {1, 3, 6}) {
+                float[] xs = new float[n * cols];
+                for (int i = 0; i < xs.length; i++) {
+                    xs[i] = (float) rnd.nextGaussian();
+                }
+                assertBothPathsMatchFloat64(p, packed, w, rows, cols, xs, n, "packed n=" + n);
+            }
+        }
+    }
+
     /** Batched and single-row matmul of {@code n} activation rows against float64 over {@code w}, within 1e-5 of the sum of |terms|. */
     private static void assertBothPathsMatchFloat64(Parallel p, FloatTensor wt, float[] w, int rows, int cols, float[] x, int n, String label) {
         float[] batched = new float[n * rows];
