@@ -10,6 +10,7 @@ import io.llmpipe.engine.model.Weights;
 import io.llmpipe.engine.tensor.FloatTensor;
 import io.llmpipe.engine.tensor.GGMLType;
 import io.llmpipe.engine.tensor.MatMul;
+import io.llmpipe.engine.tensor.PackedQ4_0Tensor;
 import io.llmpipe.engine.tensor.Parallel;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
@@ -211,7 +212,8 @@ public final class EngineBench {
                      java.nio.file.StandardOpenOption.DELETE_ON_CLOSE)) {
             MemorySegment data = ch.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, rowBytes * rows, arena);
             SyntheticModels.fillRandom(data, type, rows, cols, 42);
-            FloatTensor w = FloatTensor.of(type, data, (long) rows * cols);
+            // as the model loader does: Q4_0 is copied into its packed layout (the mat-vec reads the copy)
+            FloatTensor w = PackedQ4_0Tensor.of(FloatTensor.of(type, data, (long) rows * cols), rows, cols, arena);
             float[] x = new float[cols];
             Random rnd = new Random(3);
             for (int i = 0; i < cols; i++) {
