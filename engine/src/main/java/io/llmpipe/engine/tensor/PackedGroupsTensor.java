@@ -2,7 +2,6 @@ package io.llmpipe.engine.tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -60,28 +59,24 @@ abstract sealed class PackedGroupsTensor extends FloatTensor permits PackedQ4_0T
         this.groupBytes = groupBytes;
     }
 
-    /** Rearranges one group of the file's bytes ({@code in}, 16 consecutive blocks) into {@code out}. */
+    /** Writes the group whose file bytes (16 consecutive blocks) start at {@code src[from]} to {@code dst[to]}. */
     interface GroupPacker {
-        void pack(byte[] in, byte[] out);
+        void pack(MemorySegment src, long from, MemorySegment dst, long to);
     }
 
-    /** {@code src} (row-major file blocks) copied group by group through {@code packer} into {@code dst}. */
+    /** {@code src} (row-major file blocks) packed group by group into {@code dst}, where {@code layout} puts each group. */
     static void packGroups(MemorySegment src, int rows, int cols, int groupBytes, MemorySegment dst,
                            PackedGroupsTensor layout, GroupPacker packer) {
         long groupsPerRow = cols / GROUP;
-        byte[] in = new byte[groupBytes];
-        byte[] out = new byte[groupBytes];
         for (int r = 0; r < rows; r++) {
             for (int g = 0; g < groupsPerRow; g++) {
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, (r * groupsPerRow + g) * groupBytes, in, 0, groupBytes);
-                packer.pack(in, out);
-                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, layout.groupOffset(r, g), groupBytes);
+                packer.pack(src, (r * groupsPerRow + g) * groupBytes, dst, layout.groupOffset(r, g));
             }
         }
     }
 
     static MemorySegment allocate(Arena arena, int rows, int cols, int groupBytes) {
-        return arena.allocate((long) rows * (cols / GROUP) * groupBytes, 64);
+        return HugePageMemory.allocate(arena, (long) rows * (cols / GROUP) * groupBytes);
     }
 
     /** Byte offset of group {@code g} (columns {@code [512g, 512g + 512)}) of row {@code r}. */
