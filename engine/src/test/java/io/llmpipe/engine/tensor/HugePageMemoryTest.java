@@ -36,10 +36,7 @@ class HugePageMemoryTest {
             source[i] = (float) rnd.nextGaussian();
         }
         try (Arena arena = Arena.ofShared()) {
-            byte[] bytes = Quantizer.quantize(GGMLType.Q4_0, source);
-            MemorySegment segment = arena.allocate(bytes.length, 64);
-            MemorySegment.copy(bytes, 0, segment, ValueLayout.JAVA_BYTE, 0, bytes.length);
-            Q4_0Tensor original = (Q4_0Tensor) FloatTensor.of(GGMLType.Q4_0, segment, source.length);
+            Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
             PackedQ4_0Tensor packed = PackedQ4_0Tensor.pack(original.segment(), rows, cols, arena);
             float[] expected = new float[source.length];
             float[] actual = new float[source.length];

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,10 +51,7 @@ class MatMulTest {
             source[i] = (float) rnd.nextGaussian() * 0.1f;
         }
         try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
-            byte[] bytes = Quantizer.quantize(type, source);
-            MemorySegment segment = arena.allocate(bytes.length, 64);
-            MemorySegment.copy(bytes, 0, segment, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
-            FloatTensor wt = FloatTensor.of(type, segment, source.length);
+            FloatTensor wt = OffHeapQuantized.of(arena, type, source);
             float[] w = new float[source.length];
             wt.dequantize(0, w, 0, w.length);
             for (int n : new int[] {2, 4, 5, 8, 11, 13}) {
@@ -79,10 +75,7 @@ class MatMulTest {
             source[i] = (float) rnd.nextGaussian() * 0.1f;
         }
         try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
-            byte[] bytes = Quantizer.quantize(GGMLType.Q8_0, source);
-            MemorySegment segment = arena.allocate(bytes.length, 64);
-            MemorySegment.copy(bytes, 0, segment, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
-            FloatTensor original = FloatTensor.of(GGMLType.Q8_0, segment, source.length);
+            FloatTensor original = OffHeapQuantized.of(arena, GGMLType.Q8_0, source);
             FloatTensor slabbed = SlabbedQ8_0Tensor.ofWide(original, rows, cols, arena);
             assertTrue(slabbed instanceof SlabbedQ8_0Tensor);
             assertSame(original, SlabbedQ8_0Tensor.ofWide(original, rows * 2, cols / 2, arena), "narrow matrices stay as they are");
@@ -125,10 +118,7 @@ class MatMulTest {
             source[i] = (float) rnd.nextGaussian() * 0.1f;
         }
         try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
-            byte[] bytes = Quantizer.quantize(GGMLType.Q4_0, source);
-            MemorySegment segment = arena.allocate(bytes.length, 64);
-            MemorySegment.copy(bytes, 0, segment, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
-            Q4_0Tensor original = (Q4_0Tensor) FloatTensor.of(GGMLType.Q4_0, segment, source.length);
+            Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
             PackedQ4_0Tensor packed = PackedQ4_0Tensor.pack(original.segment(), rows, cols, arena);
             assertSame(original, PackedQ4_0Tensor.of(original, rows * cols / 96, 96, arena), "widths off the group stay as they are");
             float[] w = new float[source.length];
