@@ -47,7 +47,7 @@ public final class SlabbedQ8_0Tensor extends FloatTensor {
             return tensor;
         }
         long bytes = GGMLType.Q8_0.byteSize((long) rows * cols);
-        MemorySegment dst = arena.allocate(bytes, 64);
+        MemorySegment dst = HugePageMemory.allocate(arena, bytes);
         MemorySegment src = q.segment();
         long rowBytes = (long) cols / Q8_0Tensor.BLOCK * Q8_0Tensor.BLOCK_BYTES;
         for (int s = 0, c0 = 0; c0 < cols; s++, c0 += SLAB) {
