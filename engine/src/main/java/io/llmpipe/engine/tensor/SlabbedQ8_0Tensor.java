@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * run at half speed; reading the rows in column slabs in place is slower still (the prefetcher wants one
  * linear stream). In slab order each slab is one linear stream against 8 KiB of x: 1.6-2x the mat-vec
  * speed of the row-major matrix on the same data (docs/PERFORMANCE.md). The copy lives in the model's
- * arena (off-heap).
+ * arena (off-heap, in 2 MiB pages where Linux gives them: {@link HugePageMemory}).
  *
  * <p>Several activation rows (prefill, batched decode) still read the row-major original: its long rows
  * suit the 4x4 batched kernel, which ran 25% slower over the slabs (one JVM, alternated).
