@@ -1,6 +1,7 @@
 package io.llmpipe.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -27,8 +28,13 @@ public final class Q8_0Tensor extends FloatTensor {
     private static final int BATCH_CHUNK = 1024;
     /** Two sets of 16 partial-sum vectors of 16 lanes. */
     private static final int PARTIAL_FLOATS = 2 * 16 * 16;
+    /** Bytes of weight rows touched ahead of the batched kernel at a time (see {@link #touch}). */
+    private static final long STAGE_BYTES = 64 << 10;
+    private static final boolean PREFETCH = !Boolean.getBoolean("llmpipe.engine.no-batch-prefetch");
     private final MemorySegment segment;
     private final long size;
+    @SuppressWarnings("unused")
+    private long touched;
 
     MemorySegment segment() {
         return segment;
@@ -151,8 +157,16 @@ public final class Q8_0Tensor extends FloatTensor {
                              float[] out, int outOffset, int outStride) {
         long rowBytes = (long) cols / BLOCK * BLOCK_BYTES;
         float[] partial = n >= 4 ? new float[PARTIAL_FLOATS] : null;
+        // rows per prefetch stage: a multiple of 4 whose bytes are about STAGE_BYTES
+        int stageRows = n >= 4 && PREFETCH ? Math.max(4, (int) (STAGE_BYTES / rowBytes) & ~3) : 0;
+        if (stageRows > 0) {
+            touch(rowStart, Math.min(rowEnd, rowStart + stageRows), rowBytes);
+        }
         int r = rowStart;
         for (; r + 4 <= rowEnd; r += 4) {
+            if (stageRows > 0 && (r - rowStart) % stageRows == 0) {
+                touch(r + stageRows, Math.min(rowEnd, r + 2 * stageRows), rowBytes);
+            }
             int t = 0;
             for (; t + 8 <= n; t += 8) {
                 dot4x8(r * rowBytes, rowBytes, cols, x, xOffset + t * cols, out, outOffset + t * outStride + r, outStride, partial);
@@ -171,6 +185,21 @@ public final class Q8_0Tensor extends FloatTensor {
                 out[outOffset + t * outStride + r] = dot512((long) r * cols, x, xOffset + t * cols, cols);
             }
         }
+    }
+
+    /**
+     * Reads one byte of every cache line of rows {@code [from, to)} in a tight loop, so that they are
+     * in cache when the batched kernel gets to them. The kernel issues few loads among its FMAs, so
+     * from memory it waits on each line's latency: 36-38 G multiply-adds/s from a 71 MB matrix vs
+     * 60-62 from L2 on one thread; touching 64 KB a stage ahead took it to 46-49 (docs/PERFORMANCE.md).
+     */
+    private void touch(int from, int to, long rowBytes) {
+        long end = Math.min(segment.byteSize(), to * rowBytes);
+        long sum = 0;
+        for (long a = from * rowBytes; a < end; a += 64) {
+            sum += segment.get(ValueLayout.JAVA_BYTE, a);
+        }
+        touched = sum; // a visible result, so the loads are not dropped
     }
 
     /**

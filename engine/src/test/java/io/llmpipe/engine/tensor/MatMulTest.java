@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,6 +61,45 @@ class MatMulTest {
                     x[i] = (float) rnd.nextGaussian();
                 }
                 assertBothPathsMatchFloat64(p, wt, w, rows, cols, x, n, type + " cols=" + cols + " n=" + n);
+            }
+        }
+    }
+
+    /**
+     * Q8_0's batched kernel touches the rows a stage (~64 KB) ahead of itself: over a row range that
+     * spans several stages and ends short of the matrix, it writes exactly the range's dots.
+     */
+    @Test
+    void q8_0BatchedKernelAcrossPrefetchStagesWritesOnlyItsRows() {
+        int rows = 150, cols = 2560; // 2,720 bytes a row: stages of 24 rows
+        Random rnd = new Random(5);
+        float[] source = new float[rows * cols];
+        for (int i = 0; i < source.length; i++) {
+            source[i] = (float) rnd.nextGaussian() * 0.1f;
+        }
+        try (Arena arena = Arena.ofShared()) {
+            FloatTensor wt = OffHeapQuantized.of(arena, GGMLType.Q8_0, source);
+            for (int n : new int[] {8, 5}) {
+                float[] x = new float[n * cols];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) rnd.nextGaussian();
+                }
+                for (int[] range : new int[][] {{0, rows}, {4, 146}}) {
+                    float[] out = new float[n * rows];
+                    Arrays.fill(out, Float.NaN);
+                    wt.dotRowsBatch(range[0], range[1], cols, x, 0, n, out, 0, rows);
+                    for (int t = 0; t < n; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            float got = out[t * rows + r];
+                            if (r < range[0] || r >= range[1]) {
+                                assertTrue(Float.isNaN(got), "row " + r + " outside the range was written");
+                            } else {
+                                float want = wt.dot((long) r * cols, x, t * cols, cols);
+                                assertEquals(want, got, 1e-4f * Math.max(1f, Math.abs(want)), "n=" + n + " t=" + t + " r=" + r);
+                            }
+                        }
+                    }
+                }
             }
         }
     }
