@@ -2,11 +2,13 @@ package io.llmpipe.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,20 +61,40 @@ final class UpCommand implements Callable<Integer> {
         Path model = ModelFetcher.standard(spec.commandLine().getErr())
                 .resolve(modelSpec != null ? modelSpec : ModelFetcher.DEFAULT_MODEL);
         Path cache = dataDir != null ? dataDir : cacheDir();
-        LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Options(projectDir, model, tokenizer, baseName(model),
-                context, port, 1, cache, properties(), retrievalPort), out);
+        AtomicReference<LocalPipeline> running = new AtomicReference<>();
         AtomicBoolean stopping = new AtomicBoolean();
         CountDownLatch stopped = new CountDownLatch(1);
+        Thread main = Thread.currentThread();
+        // Installed before anything starts: a SIGTERM or Ctrl-C while the broker and services are still
+        // starting stops them too, instead of leaving them running without us.
         Thread hook = new Thread(() -> {
             stopping.set(true);
             out.println("\n[up] stopping services and Kafka...");
             out.flush();
-            pipeline.close();
+            LocalPipeline started = running.get();
+            if (started != null) {
+                started.close();
+            } else {
+                main.interrupt(); // a start in progress stops waiting and closes what it started
+            }
+            stopChildProcesses();
             out.println("[up] stopped.");
             out.flush();
             stopped.countDown();
         }, "pipeline-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        LocalPipeline pipeline;
+        try {
+            pipeline = LocalPipeline.start(new LocalPipeline.Options(projectDir, model, tokenizer, baseName(model),
+                    context, port, 1, cache, properties(), retrievalPort), out);
+        } catch (Exception e) {
+            if (stopping.get()) {
+                return 143; // stopped by a signal while starting; the hook has said so and cleans up
+            }
+            Runtime.getRuntime().removeShutdownHook(hook); // start has closed what it started
+            throw e;
+        }
+        running.set(pipeline);
         out.printf("%nllmpipe is up: %s   (Ctrl-C stops everything; logs in %s)%n%n", pipeline.url("gateway"), pipeline.logs());
         out.printf("  curl -N %s/v1/chat/completions -H 'Content-Type: application/json' \\%n"
                 + "    -d '{\"model\":\"%s\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}'%n%n",
@@ -91,6 +113,25 @@ final class UpCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Stops every process this one started that still runs (the broker, services), waiting up to 30 s
+     * for each before killing it. Looks twice: a start in progress may launch one more after the first look.
+     */
+    private static void stopChildProcesses() {
+        for (int round = 0; round < 2; round++) {
+            List<ProcessHandle> children = ProcessHandle.current().descendants().toList();
+            children.forEach(ProcessHandle::destroy);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (ProcessHandle p : children) {
+                try {
+                    p.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (Exception e) {
+                    p.destroyForcibly();
+                }
+            }
+        }
     }
 
     private Map<String, String> properties() {
