@@ -19,14 +19,8 @@ class MatMulTest {
     void singleAndBatchedPathsMatchFloat64() {
         Random rnd = new Random(7);
         int rows = 37, cols = 96, n = 5; // rows not a multiple of the tile: exercises the tail
-        float[] w = new float[rows * cols];
-        float[] x = new float[n * cols];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) rnd.nextGaussian();
-        }
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
+        float[] w = gaussian(rnd, rows * cols, 1f);
+        float[] x = gaussian(rnd, n * cols, 1f);
         try (Parallel p = new Parallel(2)) {
             assertBothPathsMatchFloat64(p, new ArrayFloatTensor(w), w, rows, cols, x, n, "F32");
         }
@@ -47,19 +41,13 @@ class MatMulTest {
 
     private static void assertQuantizedBatchedPathsMatch(GGMLType type, int rows, int cols) {
         Random rnd = new Random(11);
-        float[] source = new float[rows * cols];
-        for (int i = 0; i < source.length; i++) {
-            source[i] = (float) rnd.nextGaussian() * 0.1f;
-        }
+        float[] source = gaussian(rnd, rows * cols, 0.1f);
         try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
             FloatTensor wt = OffHeapQuantized.of(arena, type, source);
             float[] w = new float[source.length];
             wt.dequantize(0, w, 0, w.length);
             for (int n : new int[] {2, 4, 5, 8, 11, 13}) {
-                float[] x = new float[n * cols];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) rnd.nextGaussian();
-                }
+                float[] x = gaussian(rnd, n * cols, 1f);
                 assertBothPathsMatchFloat64(p, wt, w, rows, cols, x, n, type + " cols=" + cols + " n=" + n);
             }
         }
@@ -73,17 +61,11 @@ class MatMulTest {
     void q8_0BatchedKernelAcrossPrefetchStagesWritesOnlyItsRows() {
         int rows = 150, cols = 2560; // 2,720 bytes a row: stages of 24 rows
         Random rnd = new Random(5);
-        float[] source = new float[rows * cols];
-        for (int i = 0; i < source.length; i++) {
-            source[i] = (float) rnd.nextGaussian() * 0.1f;
-        }
+        float[] source = gaussian(rnd, rows * cols, 0.1f);
         try (Arena arena = Arena.ofShared()) {
             FloatTensor wt = OffHeapQuantized.of(arena, GGMLType.Q8_0, source);
             for (int n : new int[] {8, 5}) {
-                float[] x = new float[n * cols];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) rnd.nextGaussian();
-                }
+                float[] x = gaussian(rnd, n * cols, 1f);
                 for (int[] range : new int[][] {{0, rows}, {4, 146}}) {
                     float[] out = new float[n * rows];
                     Arrays.fill(out, Float.NaN);
@@ -110,10 +92,7 @@ class MatMulTest {
         Random rnd = new Random(13);
         int rows = 23;
         int cols = 2 * SlabbedQ8_0Tensor.SLAB + 512; // two full slabs and a narrower last one
-        float[] source = new float[rows * cols];
-        for (int i = 0; i < source.length; i++) {
-            source[i] = (float) rnd.nextGaussian() * 0.1f;
-        }
+        float[] source = gaussian(rnd, rows * cols, 0.1f);
         try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
             FloatTensor original = OffHeapQuantized.of(arena, GGMLType.Q8_0, source);
             FloatTensor slabbed = SlabbedQ8_0Tensor.ofWide(original, rows, cols, arena);
@@ -128,16 +107,10 @@ class MatMulTest {
                 long e = rnd.nextLong(source.length);
                 assertEquals(w[(int) e], slabbed.getFloat(e));
             }
-            float[] x = new float[cols];
-            for (int i = 0; i < cols; i++) {
-                x[i] = (float) rnd.nextGaussian();
-            }
+            float[] x = gaussian(rnd, cols, 1f);
             assertEquals(original.dot(5L * cols + 1024, x, 64, 3200), slabbed.dot(5L * cols + 1024, x, 64, 3200), 1e-3);
             for (int n : new int[] {1, 4, 6}) {
-                float[] xs = new float[n * cols];
-                for (int i = 0; i < xs.length; i++) {
-                    xs[i] = (float) rnd.nextGaussian();
-                }
+                float[] xs = gaussian(rnd, n * cols, 1f);
                 assertBothPathsMatchFloat64(p, slabbed, w, rows, cols, xs, n, "slabbed n=" + n);
             }
         }
@@ -153,10 +126,7 @@ class MatMulTest {
         Random rnd = new Random(17);
         int rows = PackedQ4_0Tensor.ROW_BLOCK + 7;
         int cols = 2 * PackedQ4_0Tensor.SLAB + PackedQ4_0Tensor.GROUP;
-        float[] source = new float[rows * cols];
-        for (int i = 0; i < source.length; i++) {
-            source[i] = (float) rnd.nextGaussian() * 0.1f;
-        }
+        float[] source = gaussian(rnd, rows * cols, 0.1f);
         try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
             Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
             PackedQ4_0Tensor packed = PackedQ4_0Tensor.pack(original.segment(), rows, cols, arena);
@@ -175,16 +145,10 @@ class MatMulTest {
                 long e = rnd.nextLong(source.length);
                 assertEquals(w[(int) e], packed.getFloat(e), 0f);
             }
-            float[] x = new float[cols];
-            for (int i = 0; i < cols; i++) {
-                x[i] = (float) rnd.nextGaussian();
-            }
+            float[] x = gaussian(rnd, cols, 1f);
             assertEquals(original.dot(9L * cols + 1024, x, 64, 3200), packed.dot(9L * cols + 1024, x, 64, 3200), 1e-3);
             for (int n : new int[] {1, 3, 6}) {
-                float[] xs = new float[n * cols];
-                for (int i = 0; i < xs.length; i++) {
-                    xs[i] = (float) rnd.nextGaussian();
-                }
+                float[] xs = gaussian(rnd, n * cols, 1f);
                 assertBothPathsMatchFloat64(p, packed, w, rows, cols, xs, n, "packed n=" + n);
             }
         }
@@ -209,5 +173,14 @@ class MatMulTest {
                 assertEquals(ref, single[r], 1e-5 * scale, where);
             }
         }
+    }
+
+    /** {@code n} values drawn from {@code rnd}'s Gaussian, times {@code scale}. */
+    private static float[] gaussian(Random rnd, int n, float scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) rnd.nextGaussian() * scale;
+        }
+        return a;
     }
 }
