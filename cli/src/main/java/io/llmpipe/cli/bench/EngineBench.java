@@ -22,13 +22,17 @@ import java.util.Random;
 /**
  * {@code pipeline bench engine}: the machine's memory-read ceiling, mat-vec bandwidth per tensor
  * type, and prefill/decode speed on stories260K and on random-weight models of Llama-3.2-1B shape
- * (Q8_0, Q4_0), with the fraction of the ceiling that decode reaches.
+ * (Q8_0, Q4_0), with the fraction of the ceiling that decode reaches and the aggregate speed of 8
+ * sequences decoding together (batched).
  */
 public final class EngineBench {
     /** Larger than the last-level cache many times over, so DRAM is what is measured. */
     static final long STREAM_BYTES = 1L << 30;
     static final long MATVEC_BYTES = 256L << 20;
     static final int MATVEC_COLS = 4096;
+    /** Sequences in the batched decode measurement: the decode-service's default max batch. */
+    static final int BATCH = 8;
+    static final int BATCH_STEPS = 8;
 
     public record Options(Path sharedModels, Path workDir, int[] threads, boolean large, int prefillTokens, int decodeTokens) {
     }
@@ -175,9 +179,47 @@ public final class EngineBench {
                 log.printf("  decode reads %.0f MB/token: %.2f GB/s; step by step against a read right after: median %.0f%% "
                                 + "(%.0f%%-%.0f%%) of a median %.2f GB/s%n",
                         bytes / 1e6, bw / 1e9, 100 * Percentiles.median(fractions), 100 * Percentiles.of(fractions, 0), 100 * Percentiles.of(fractions, 100), sameRun / 1e9);
+                double batchTps = batchedDecode(g, vocab);
+                report.add(row(name, type, threads, "decode_batch" + BATCH + "_tokens_per_second", batchTps, "tok/s").put("tokens", BATCH * BATCH_STEPS));
+                report.add(row(name, type, threads, "batch" + BATCH + "_speedup", batchTps / decodeTps, "x"));
+                log.printf("  %d sequences decoding together: %.2f tok/s in all, %.2fx one sequence%n", BATCH, batchTps, batchTps / decodeTps);
             }
             log.flush();
         }
+    }
+
+    /**
+     * Aggregate tokens/s of {@link #BATCH} sequences (8-token prompts) advancing together, one batched
+     * forward pass a step (what the decode-service's continuous batching does); two untimed steps, then
+     * {@link #BATCH_STEPS} timed ones.
+     */
+    private static double batchedDecode(Generator g, int vocab) {
+        Random rnd = new Random(2);
+        List<Sequence> seqs = new java.util.ArrayList<>();
+        int[] tokens = new int[BATCH];
+        for (int s = 0; s < BATCH; s++) {
+            int[] prompt = new int[8];
+            for (int i = 0; i < prompt.length; i++) {
+                prompt[i] = 3 + rnd.nextInt(vocab - 3);
+            }
+            Sequence seq = g.newSequence();
+            float[] logits = g.prefill(seq, prompt, DenseAttention.INSTANCE, 512);
+            tokens[s] = io.llmpipe.engine.sampling.Sampler.argmax(logits, 0, vocab);
+            seqs.add(seq);
+        }
+        float[] logits = new float[BATCH * vocab];
+        long nanos = 0;
+        for (int i = 0; i < 2 + BATCH_STEPS; i++) {
+            long t0 = System.nanoTime();
+            g.decode(seqs, tokens, logits);
+            if (i >= 2) {
+                nanos += System.nanoTime() - t0;
+            }
+            for (int s = 0; s < BATCH; s++) {
+                tokens[s] = io.llmpipe.engine.sampling.Sampler.argmax(logits, s * vocab, vocab);
+            }
+        }
+        return (double) BATCH * BATCH_STEPS * 1e9 / nanos;
     }
 
     /** Bytes of weights one decode step reads: every matrix once, plus one embedding row. */

@@ -39,15 +39,18 @@ public abstract class FloatTensor {
         }
     }
 
-    /** Whether {@link #dotRowsBatch} is implemented; else {@link MatMul} dequantizes tiles of rows. */
-    public boolean fusedBatch() {
+    /**
+     * Whether {@link #dotRowsBatch} is this type's faster path for {@code n} activation rows; else
+     * {@link MatMul} dequantizes tiles of rows.
+     */
+    public boolean fusedBatch(int n) {
         return false;
     }
 
     /**
      * {@code out[outOffset + t*outStride + r] = row r . x[xOffset + t*cols ..]} for rows
      * {@code [rowStart, rowEnd)} and activation rows {@code t} in {@code [0, n)}, for types whose
-     * {@link #fusedBatch} is true.
+     * {@link #fusedBatch} is true for some {@code n} (any {@code n} is computed correctly).
      */
     public void dotRowsBatch(int rowStart, int rowEnd, int cols, float[] x, int xOffset, int n,
                              float[] out, int outOffset, int outStride) {

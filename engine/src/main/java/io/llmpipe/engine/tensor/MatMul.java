@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>One activation row (decode of one sequence) uses the tensor's fused quantized dot, reading each
  * weight byte once. Several rows (prefill, a decode batch) use the type's own batched kernel where it
- * has one (Q8_0 on AVX-512: weights widened in registers, 4 weight rows x 8 or 4 activation rows), else
+ * is the faster path (Q8_0 on AVX-512: weights widened in registers, 4 weight rows x 8 or 4 activation
+ * rows; packed Q4_0 up to 8 activation rows, decoded in registers 4 x 4 at a time), else
  * dequantize a tile of weight rows once and reuse it against every activation row; either way the
  * weights are read from memory once per call, not once per activation row.
  */
@@ -36,7 +37,7 @@ public final class MatMul {
             return;
         }
         int tiles = (rows + ROW_TILE - 1) / ROW_TILE;
-        if (w.fusedBatch()) {
+        if (w.fusedBatch(n)) {
             parallel.forChunks(tiles, 4, (start, end) -> w.dotRowsBatch(start * ROW_TILE, Math.min(rows, end * ROW_TILE), cols,
                     x, xOffset, n, out, outOffset, outStride));
             return;

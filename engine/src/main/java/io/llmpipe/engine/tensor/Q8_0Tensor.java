@@ -148,7 +148,7 @@ public final class Q8_0Tensor extends FloatTensor {
     }
 
     @Override
-    public boolean fusedBatch() {
+    public boolean fusedBatch(int n) {
         return WIDE;
     }
 

@@ -109,8 +109,8 @@ public final class SlabbedQ8_0Tensor extends FloatTensor {
     }
 
     @Override
-    public boolean fusedBatch() {
-        return original.fusedBatch();
+    public boolean fusedBatch(int n) {
+        return original.fusedBatch(n);
     }
 
     @Override

@@ -147,9 +147,30 @@ class MatMulTest {
             }
             float[] x = gaussian(rnd, cols, 1f);
             assertEquals(original.dot(9L * cols + 1024, x, 64, 3200), packed.dot(9L * cols + 1024, x, 64, 3200), 1e-3);
-            for (int n : new int[] {1, 3, 6}) {
+            for (int n : new int[] {1, 3, 6, 8, 9}) {
                 float[] xs = gaussian(rnd, n * cols, 1f);
                 assertBothPathsMatchFloat64(p, packed, w, rows, cols, xs, n, "packed n=" + n);
+            }
+            // the batched kernel over row ranges that start off a multiple of 4, cross the row block and
+            // end short of the matrix writes exactly the range's dots
+            for (int n : new int[] {8, 6}) {
+                float[] xs = gaussian(rnd, n * cols, 1f);
+                for (int[] range : new int[][] {{0, rows}, {2, 69}, {60, 68}}) {
+                    float[] out = new float[n * rows];
+                    Arrays.fill(out, Float.NaN);
+                    packed.dotRowsBatch(range[0], range[1], cols, xs, 0, n, out, 0, rows);
+                    for (int t = 0; t < n; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            float got = out[t * rows + r];
+                            if (r < range[0] || r >= range[1]) {
+                                assertTrue(Float.isNaN(got), "row " + r + " outside the range was written");
+                            } else {
+                                float want = original.dot((long) r * cols, xs, t * cols, cols);
+                                assertEquals(want, got, 1e-4f * Math.max(1f, Math.abs(want)), "n=" + n + " t=" + t + " r=" + r);
+                            }
+                        }
+                    }
+                }
             }
         }
     }
