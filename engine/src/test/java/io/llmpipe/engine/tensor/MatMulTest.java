@@ -67,20 +67,7 @@ class MatMulTest {
             for (int n : new int[] {8, 5}) {
                 float[] x = gaussian(rnd, n * cols, 1f);
                 for (int[] range : new int[][] {{0, rows}, {4, 146}}) {
-                    float[] out = new float[n * rows];
-                    Arrays.fill(out, Float.NaN);
-                    wt.dotRowsBatch(range[0], range[1], cols, x, 0, n, out, 0, rows);
-                    for (int t = 0; t < n; t++) {
-                        for (int r = 0; r < rows; r++) {
-                            float got = out[t * rows + r];
-                            if (r < range[0] || r >= range[1]) {
-                                assertTrue(Float.isNaN(got), "row " + r + " outside the range was written");
-                            } else {
-                                float want = wt.dot((long) r * cols, x, t * cols, cols);
-                                assertEquals(want, got, 1e-4f * Math.max(1f, Math.abs(want)), "n=" + n + " t=" + t + " r=" + r);
-                            }
-                        }
-                    }
+                    assertBatchedRangeWritesOnlyItsRows(wt, wt, rows, cols, x, n, range[0], range[1]);
                 }
             }
         }
@@ -156,20 +143,29 @@ class MatMulTest {
             for (int n : new int[] {8, 6}) {
                 float[] xs = gaussian(rnd, n * cols, 1f);
                 for (int[] range : new int[][] {{0, rows}, {2, 69}, {60, 68}}) {
-                    float[] out = new float[n * rows];
-                    Arrays.fill(out, Float.NaN);
-                    packed.dotRowsBatch(range[0], range[1], cols, xs, 0, n, out, 0, rows);
-                    for (int t = 0; t < n; t++) {
-                        for (int r = 0; r < rows; r++) {
-                            float got = out[t * rows + r];
-                            if (r < range[0] || r >= range[1]) {
-                                assertTrue(Float.isNaN(got), "row " + r + " outside the range was written");
-                            } else {
-                                float want = original.dot((long) r * cols, xs, t * cols, cols);
-                                assertEquals(want, got, 1e-4f * Math.max(1f, Math.abs(want)), "n=" + n + " t=" + t + " r=" + r);
-                            }
-                        }
-                    }
+                    assertBatchedRangeWritesOnlyItsRows(packed, original, rows, cols, xs, n, range[0], range[1]);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code wt.dotRowsBatch} over rows {@code [from, to)}: each of those rows' dots equals the single-row
+     * dot of {@code reference}, and no other row of the output is written.
+     */
+    private static void assertBatchedRangeWritesOnlyItsRows(FloatTensor wt, FloatTensor reference, int rows, int cols,
+                                                            float[] x, int n, int from, int to) {
+        float[] out = new float[n * rows];
+        Arrays.fill(out, Float.NaN);
+        wt.dotRowsBatch(from, to, cols, x, 0, n, out, 0, rows);
+        for (int t = 0; t < n; t++) {
+            for (int r = 0; r < rows; r++) {
+                float got = out[t * rows + r];
+                if (r < from || r >= to) {
+                    assertTrue(Float.isNaN(got), "row " + r + " outside the range was written");
+                } else {
+                    float want = reference.dot((long) r * cols, x, t * cols, cols);
+                    assertEquals(want, got, 1e-4f * Math.max(1f, Math.abs(want)), "n=" + n + " t=" + t + " r=" + r + " range " + from + ".." + to);
                 }
             }
         }
