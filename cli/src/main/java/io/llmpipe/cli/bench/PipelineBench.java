@@ -214,16 +214,45 @@ public final class PipelineBench {
             body.putArray("prompt").add(1).add(100).add(200).add(300).add(400).add(500).add(600).add(700);
             concurrent(url, body, streams, 1); // warm-up
             stream(url, body);
+            String metrics = pipeline.url("decode-service") + "/q/metrics";
             double[] pipeOne = new double[BATCHING_ROUNDS];
             double[] pipeBatch = new double[BATCHING_ROUNDS];
+            double[] serviceStep = new double[BATCHING_ROUNDS];
             for (int r = 0; r < BATCHING_ROUNDS; r++) {
+                double[] before = decodeStepTotals(metrics);
                 pipeOne[r] = steadyThroughput(List.of(stream(url, body)));
+                double[] after = decodeStepTotals(metrics);
+                serviceStep[r] = 1000 * (after[1] - before[1]) / (after[0] - before[0]);
                 pipeBatch[r] = steadyThroughput(concurrent(url, body, streams, 1));
-                log.printf("[bench]   round %d: %.2f tok/s alone, %.2f tok/s with %d streams%n", r + 1, pipeOne[r], pipeBatch[r], streams);
+                log.printf("[bench]   round %d: %.2f tok/s alone (the decode-service's own step: %.1f ms), %.2f tok/s with %d streams%n",
+                        r + 1, pipeOne[r], serviceStep[r], pipeBatch[r], streams);
                 log.flush();
             }
             addThroughput(report, scenario, streams, "", pipeOne, pipeBatch);
+            // the service's own timing of its forward passes (one stream): tells the pipeline's transport
+            // from the decode-service's compute when the client's rate falls behind in-process
+            report.add(new BenchRow().put("scenario", scenario).put("concurrency", 1).put("metric", "decode_step_service")
+                    .put("p50", round(Percentiles.median(serviceStep))).put("p99", round(Percentiles.of(serviceStep, 100)))
+                    .put("unit", "ms").put("rounds", BATCHING_ROUNDS));
         }
+    }
+
+    /** The decode-service's step timer as {count, total seconds}, from its Prometheus metrics. */
+    private double[] decodeStepTotals(String metricsUrl) throws IOException, InterruptedException {
+        String text = http.send(HttpRequest.newBuilder(URI.create(metricsUrl)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        double[] totals = {Double.NaN, Double.NaN};
+        for (String line : text.split("\n")) {
+            if (line.startsWith("llmpipe_decode_step_seconds_count")) {
+                totals[0] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            } else if (line.startsWith("llmpipe_decode_step_seconds_sum")) {
+                totals[1] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        if (Double.isNaN(totals[0]) || Double.isNaN(totals[1])) {
+            throw new IllegalStateException("no llmpipe_decode_step_seconds timer at " + metricsUrl);
+        }
+        return totals;
     }
 
     /**
