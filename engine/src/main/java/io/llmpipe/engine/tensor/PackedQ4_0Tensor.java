@@ -163,7 +163,8 @@ public final class PackedQ4_0Tensor extends PackedGroupsTensor {
      * 4 weight rows x 4 activation rows at a time: each slab's 4 row pieces are decoded in registers
      * against one group of 4 activation rows after another, the pieces staying in L1 (as in
      * {@link Q8_0Tensor}'s batched kernel, which also reads the rows a stage ahead). Activation rows
-     * beyond a multiple of 4, and weight rows beyond one, go through the single-row kernel.
+     * beyond a multiple of 4, and the last weight rows short of a group of 4, go through the
+     * single-row kernel.
      */
     @Override
     public void dotRowsBatch(int rowStart, int rowEnd, int cols, float[] x, int xOffset, int n,
