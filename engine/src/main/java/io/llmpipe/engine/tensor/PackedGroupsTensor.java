@@ -45,6 +45,7 @@ abstract sealed class PackedGroupsTensor extends FloatTensor permits PackedQ4_0T
     static final IntVector HALF_SIGN = IntVector.broadcast(I, 0x8000);
     static final FloatVector HALF_EXPONENT_SHIFT = FloatVector.broadcast(F, 0x1p112f);
     static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<MemorySegment> X_NATIVE = ThreadLocal.withInitial(() -> MemorySegment.NULL);
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
 
     final MemorySegment data;
@@ -149,16 +150,17 @@ abstract sealed class PackedGroupsTensor extends FloatTensor permits PackedQ4_0T
     }
 
     /**
-     * Row block by row block, each slab by slab; {@link #prepare} once per call. The row loop is in
-     * {@link #slabRows}, not here, so that x's bounds are checked once per run, not once per row.
+     * Row block by row block, each slab by slab; {@link #prepare} once per call. x is read from a native
+     * copy (see {@link Layouts#nativeCopy}).
      */
     @Override
     public final void dotRows(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
         prepare(x, xOffset);
+        MemorySegment xm = Layouts.nativeCopy(X_NATIVE, x, xOffset, cols);
         for (int r0 = rowStart; r0 < rowEnd; ) {
             int r1 = Math.min(rowEnd, (r0 / ROW_BLOCK + 1) * ROW_BLOCK);
             for (int slab = 0, c0 = 0; c0 < cols; slab++, c0 += SLAB) {
-                slabRows(r0, r1, groupOffset(r0, c0 / GROUP), slabGroups(slab), x, xOffset + c0, c0, out, outOffset, slab == 0);
+                slabRows(r0, r1, groupOffset(r0, c0 / GROUP), slabGroups(slab), xm, c0, out, outOffset, slab == 0);
             }
             r0 = r1;
         }
@@ -170,9 +172,9 @@ abstract sealed class PackedGroupsTensor extends FloatTensor permits PackedQ4_0T
 
     /**
      * Rows {@code [rowStart, rowEnd)} over one slab of {@code groups} groups, the first row's at byte
-     * {@code start} (the others follow), against x from {@code xs} (matrix column {@code c0}); set
-     * ({@code first}) or add to {@code out[outOffset + r]}.
+     * {@code start} (the others follow), against x (the row's floats from column 0) from matrix column
+     * {@code c0}; set ({@code first}) or add to {@code out[outOffset + r]}.
      */
-    abstract void slabRows(int rowStart, int rowEnd, long start, int groups, float[] x, int xs, int c0,
+    abstract void slabRows(int rowStart, int rowEnd, long start, int groups, MemorySegment x, int c0,
                            float[] out, int outOffset, boolean first);
 }

@@ -330,11 +330,12 @@ public final class PackedQ4_0Tensor extends PackedGroupsTensor {
     }
 
     @Override
-    void slabRows(int rowStart, int rowEnd, long start, int groups, float[] x, int xs, int c0,
+    void slabRows(int rowStart, int rowEnd, long start, int groups, MemorySegment x, int c0,
                   float[] out, int outOffset, boolean first) {
         MemorySegment s = data;
         float[] sums = BLOCK_SUMS.get();
-        float[] scales = Layouts.scratch(SCALES, 16);
+        // A fresh array: its length is a constant, so C2 drops the bounds checks of the 16 broadcasts.
+        float[] scales = new float[16];
         int sumsOffset = c0 / BLOCK;
         long g = start;
         for (int r = rowStart; r < rowEnd; r++) {
@@ -350,7 +351,7 @@ public final class PackedQ4_0Tensor extends PackedGroupsTensor {
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
             FloatVector sumsTimesScales = FloatVector.zero(F);
             for (int i = 0; i < groups; i++, g += GROUP_BYTES) {
-                int xo = xs + i * GROUP;
+                long xo = 4L * (c0 + i * GROUP);
                 // The group's 16 fp16 scales in lanes (see scales(), written out for the same reason).
                 IntVector h = (IntVector) ShortVector.fromMemorySegment(S, s, g, ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
@@ -359,32 +360,32 @@ public final class PackedQ4_0Tensor extends PackedGroupsTensor {
                 sumsTimesScales = d.fma(FloatVector.fromArray(F, sums, sumsOffset + i * 16), sumsTimesScales);
                 d.intoArray(scales, 0);
                 long qs = g + SCALE_BYTES;
-                for (int q = 0; q < 4; q += 2, qs += 2 * QUARTER_BYTES, xo += 256) {
+                for (int q = 0; q < 4; q += 2, qs += 2 * QUARTER_BYTES, xo += 1024) {
                     IntVector v = IntVector.fromMemorySegment(I, s, qs, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector p = v.lanewise(VectorOperators.LSHL, 19).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, x, xo));
-                    p = v.lanewise(VectorOperators.LSHL, 15).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + 16), p);
+                    FloatVector p = v.lanewise(VectorOperators.LSHL, 19).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromMemorySegment(F, x, xo, ByteOrder.LITTLE_ENDIAN));
+                    p = v.lanewise(VectorOperators.LSHL, 15).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, x, xo + 64, ByteOrder.LITTLE_ENDIAN), p);
                     a0 = p.fma(FloatVector.broadcast(F, scales[4 * q]), a0);
-                    p = v.lanewise(VectorOperators.LSHL, 11).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, x, xo + 32));
-                    p = v.lanewise(VectorOperators.LSHL, 7).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + 48), p);
+                    p = v.lanewise(VectorOperators.LSHL, 11).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromMemorySegment(F, x, xo + 128, ByteOrder.LITTLE_ENDIAN));
+                    p = v.lanewise(VectorOperators.LSHL, 7).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, x, xo + 192, ByteOrder.LITTLE_ENDIAN), p);
                     a1 = p.fma(FloatVector.broadcast(F, scales[4 * q + 1]), a1);
-                    p = v.lanewise(VectorOperators.LSHL, 3).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, x, xo + 64));
-                    p = v.lanewise(VectorOperators.LSHR, 1).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + 80), p);
+                    p = v.lanewise(VectorOperators.LSHL, 3).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromMemorySegment(F, x, xo + 256, ByteOrder.LITTLE_ENDIAN));
+                    p = v.lanewise(VectorOperators.LSHR, 1).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, x, xo + 320, ByteOrder.LITTLE_ENDIAN), p);
                     a2 = p.fma(FloatVector.broadcast(F, scales[4 * q + 2]), a2);
-                    p = v.lanewise(VectorOperators.LSHR, 5).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, x, xo + 96));
-                    p = v.lanewise(VectorOperators.LSHR, 9).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + 112), p);
+                    p = v.lanewise(VectorOperators.LSHR, 5).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromMemorySegment(F, x, xo + 384, ByteOrder.LITTLE_ENDIAN));
+                    p = v.lanewise(VectorOperators.LSHR, 9).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, x, xo + 448, ByteOrder.LITTLE_ENDIAN), p);
                     a3 = p.fma(FloatVector.broadcast(F, scales[4 * q + 3]), a3);
                     v = IntVector.fromMemorySegment(I, s, qs + QUARTER_BYTES, ByteOrder.LITTLE_ENDIAN);
-                    p = v.lanewise(VectorOperators.LSHL, 19).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, x, xo + 128));
-                    p = v.lanewise(VectorOperators.LSHL, 15).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + 144), p);
+                    p = v.lanewise(VectorOperators.LSHL, 19).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromMemorySegment(F, x, xo + 512, ByteOrder.LITTLE_ENDIAN));
+                    p = v.lanewise(VectorOperators.LSHL, 15).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, x, xo + 576, ByteOrder.LITTLE_ENDIAN), p);
                     a0 = p.fma(FloatVector.broadcast(F, scales[4 * q + 4]), a0);
-                    p = v.lanewise(VectorOperators.LSHL, 11).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, x, xo + 160));
-                    p = v.lanewise(VectorOperators.LSHL, 7).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + 176), p);
+                    p = v.lanewise(VectorOperators.LSHL, 11).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromMemorySegment(F, x, xo + 640, ByteOrder.LITTLE_ENDIAN));
+                    p = v.lanewise(VectorOperators.LSHL, 7).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, x, xo + 704, ByteOrder.LITTLE_ENDIAN), p);
                     a1 = p.fma(FloatVector.broadcast(F, scales[4 * q + 5]), a1);
-                    p = v.lanewise(VectorOperators.LSHL, 3).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, x, xo + 192));
-                    p = v.lanewise(VectorOperators.LSHR, 1).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + 208), p);
+                    p = v.lanewise(VectorOperators.LSHL, 3).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromMemorySegment(F, x, xo + 768, ByteOrder.LITTLE_ENDIAN));
+                    p = v.lanewise(VectorOperators.LSHR, 1).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, x, xo + 832, ByteOrder.LITTLE_ENDIAN), p);
                     a2 = p.fma(FloatVector.broadcast(F, scales[4 * q + 6]), a2);
-                    p = v.lanewise(VectorOperators.LSHR, 5).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromArray(F, x, xo + 224));
-                    p = v.lanewise(VectorOperators.LSHR, 9).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + 240), p);
+                    p = v.lanewise(VectorOperators.LSHR, 5).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().mul(FloatVector.fromMemorySegment(F, x, xo + 896, ByteOrder.LITTLE_ENDIAN));
+                    p = v.lanewise(VectorOperators.LSHR, 9).and(NIBBLE_BITS).or(ONE).reinterpretAsFloats().fma(FloatVector.fromMemorySegment(F, x, xo + 960, ByteOrder.LITTLE_ENDIAN), p);
                     a3 = p.fma(FloatVector.broadcast(F, scales[4 * q + 7]), a3);
                 }
             }
