@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
         description = "Run a benchmark suite; prints a table and writes target/bench/<suite>.json.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", description = "Suite: engine (model runtime), pipeline (the services through Kafka), attention (sparse prefill), kv (KV handoff codecs) or retrieval (HNSW vs Lucene).")
+    @Parameters(index = "0", description = "Suite: engine (model runtime), pipeline (the services through Kafka), attention (sparse prefill), kv (KV handoff codecs),"
+            + " retrieval (HNSW vs Lucene) or compare (this engine build against --baseline, alternating in one JVM).")
     String suite;
 
     @Parameters(index = "1", arity = "0..1", hidden = true, description = "engine-group only: the group to run.")
@@ -94,6 +95,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--queries", defaultValue = "1000", description = "retrieval: queries per measurement (default: ${DEFAULT-VALUE}).")
     int retrievalQueries;
 
+    @Option(names = "--baseline", description = "compare: the build to compare with, a directory holding its llmpipe-cli.jar"
+            + " and lib/ (a copy of cli/target).")
+    Path baseline;
+
+    @Option(names = "--types", split = ",", defaultValue = "Q4_0,Q8_0", description = "compare: model types (default: ${DEFAULT-VALUE}).")
+    java.util.List<io.llmpipe.engine.tensor.GGMLType> types;
+
+    @Option(names = "--batches", split = ",", defaultValue = "1,8", description = "compare: sequences decoding together (default: ${DEFAULT-VALUE}).")
+    int[] batches;
+
+    @Option(names = "--rounds", defaultValue = "15", description = "compare: alternating rounds per configuration (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Option(names = "--requests", defaultValue = "100", description = "pipeline: requests per latency measurement (default: ${DEFAULT-VALUE}).")
     int requests;
 
@@ -129,11 +143,18 @@ final class BenchCommand implements Callable<Integer> {
             case "kv" -> new io.llmpipe.cli.bench.KvBench(new io.llmpipe.cli.bench.KvBench.Options(
                     kvContexts, kvStepContexts, kvHandoffTokens, modelLayers, kvGroupSize, kvResidualLength,
                     Path.of(System.getProperty("llmpipe.project.dir", ".")).toAbsolutePath().normalize(), out.normalize()), log).run();
+            case "compare" -> {
+                if (baseline == null) {
+                    throw new IllegalArgumentException("bench compare needs --baseline DIR (a copy of cli/target from the build to compare with)");
+                }
+                yield new io.llmpipe.cli.bench.EngineCompare(new io.llmpipe.cli.bench.EngineCompare.Options(baseline.toAbsolutePath().normalize(),
+                        out.normalize().resolve("models"), types.toArray(io.llmpipe.engine.tensor.GGMLType[]::new), t, batches, rounds), log).run();
+            }
             case "retrieval" -> new io.llmpipe.cli.bench.RetrievalBench(new io.llmpipe.cli.bench.RetrievalBench.Options(
                     shared.resolve("data").normalize(), out.normalize().resolve("cache"), 16, 100, efs, retrievalQueries,
                     !quick), log).run();
             default -> throw new IllegalArgumentException("unknown benchmark suite '" + suite
-                    + "' (known: engine, pipeline, attention, kv, retrieval)");
+                    + "' (known: engine, pipeline, attention, kv, retrieval, compare)");
         };
         report.print(stdout);
         stdout.println("wrote " + report.writeJson(out.normalize()));
