@@ -105,7 +105,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batches", split = ",", defaultValue = "1,8", description = "compare: sequences decoding together (default: ${DEFAULT-VALUE}).")
     int[] batches;
 
-    @Option(names = "--rounds", defaultValue = "15", description = "compare: alternating rounds per configuration (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "40", description = "compare: alternating rounds per configuration (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--requests", defaultValue = "100", description = "pipeline: requests per latency measurement (default: ${DEFAULT-VALUE}).")

@@ -24,12 +24,16 @@ import java.util.stream.Stream;
  * third between runs, so two builds timed in separate runs differ by more than most changes do. Here
  * each round times a few steps of one build, then of the other, and the ratio is taken round by round
  * (median reported). Each build runs in its own class loader, so each has its own JIT profiles, as in
- * a process of its own.
+ * a process of its own; both models are loaded {@link #LOADS} times, as where a build's weight copies
+ * land in memory moves its speed too.
  */
 public final class EngineCompare {
     /** Settings; {@code threads}, {@code batches} and {@code types} multiply into configurations. */
     public record Options(Path baseline, Path models, GGMLType[] types, int[] threads, int[] batches, int rounds) {
     }
+
+    /** Times both builds' models are loaded per configuration, the rounds split between the loads. */
+    static final int LOADS = 4;
 
     private final Options options;
     private final PrintWriter log;
@@ -57,30 +61,52 @@ public final class EngineCompare {
 
     private void compare(Path model, GGMLType type, int threads, int batch, BuildLoader baseline, BuildLoader current,
                          BenchReport report) throws Exception {
-        int stepsPerRound = batch == 1 ? 5 : 2;
+        int stepsPerRound = batch == 1 ? 2 : 1; // short rounds: the host's memory speed changes within a second
+        int loads = Math.min(LOADS, options.rounds());
         double[][] ms = new double[2][options.rounds()];
-        try (AutoCloseable a = steps(baseline, model, threads, batch); AutoCloseable b = steps(current, model, threads, batch)) {
-            Runnable[] builds = {(Runnable) a, (Runnable) b};
-            for (Runnable build : builds) { // warm-up: compile the kernels before timing
-                for (int i = 0; i < 3 * stepsPerRound; i++) {
-                    build.run();
-                }
-            }
-            for (int r = 0; r < options.rounds(); r++) {
-                for (int k = 0; k < 2; k++) {
-                    long t0 = System.nanoTime();
-                    for (int i = 0; i < stepsPerRound; i++) {
-                        builds[k].run();
+        BuildLoader[] loaders = {baseline, current};
+        try (baseline; current) {
+            for (int load = 0, r = 0; load < loads; load++) {
+                // each build copies weights into memory of its own at load; where those pages land moves a
+                // build's speed by up to ~20% (the same build on both sides read 0.91-1.16x with one load),
+                // so both models are loaded afresh several times, who loads first alternating
+                int first = load % 2;
+                try (AutoCloseable x = steps(loaders[first], model, threads, batch);
+                     AutoCloseable y = steps(loaders[1 - first], model, threads, batch)) {
+                    Runnable[] builds = new Runnable[2];
+                    builds[first] = (Runnable) x;
+                    builds[1 - first] = (Runnable) y;
+                    for (Runnable build : builds) { // warm-up: compile the kernels (the first load) and touch the weights
+                        for (int i = 0; i < (load == 0 ? 3 : 1) * stepsPerRound; i++) {
+                            build.run();
+                        }
                     }
-                    ms[k][r] = (System.nanoTime() - t0) / 1e6 / stepsPerRound;
+                    int begin = r;
+                    for (int end = (int) ((long) options.rounds() * (load + 1) / loads); r < end; r++) {
+                        for (int j = 0; j < 2; j++) {
+                            int k = (r + j) % 2; // who goes first alternates
+                            // untimed: a serving process keeps one model hot, and in one run with the same
+                            // build on both sides the step right after the other build's read 180-250 ms
+                            // against 60
+                            builds[k].run();
+                            long t0 = System.nanoTime();
+                            for (int i = 0; i < stepsPerRound; i++) {
+                                builds[k].run();
+                            }
+                            ms[k][r] = (System.nanoTime() - t0) / 1e6 / stepsPerRound;
+                        }
+                        log.printf("[compare] %s %d thread(s) batch %d load %d round %d: baseline %.1f ms, current %.1f ms a step%n",
+                                type, threads, batch, load, r, ms[0][r], ms[1][r]);
+                        log.flush();
+                    }
+                    double[] loadRatios = new double[r - begin];
+                    for (int i = 0; i < loadRatios.length; i++) {
+                        loadRatios[i] = ms[0][begin + i] / ms[1][begin + i];
+                    }
+                    log.printf("[compare] %s %d thread(s) batch %d load %d: current %.3fx the baseline's speed (median of its rounds)%n",
+                            type, threads, batch, load, median(loadRatios));
                 }
-                log.printf("[compare] %s %d thread(s) batch %d round %d: baseline %.1f ms, current %.1f ms a step%n",
-                        type, threads, batch, r, ms[0][r], ms[1][r]);
-                log.flush();
             }
-        } finally {
-            baseline.close();
-            current.close();
         }
         double[] ratios = new double[options.rounds()];
         for (int r = 0; r < ratios.length; r++) {
