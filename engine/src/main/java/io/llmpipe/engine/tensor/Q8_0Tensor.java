@@ -32,6 +32,8 @@ public final class Q8_0Tensor extends FloatTensor {
     private static final long STAGE_BYTES = 64 << 10;
     private static final boolean PREFETCH = !Boolean.getBoolean("llmpipe.engine.no-batch-prefetch");
     private final MemorySegment segment;
+    /** What the batched kernel reads: {@link #segment} or a copy of it ({@link #withBatchCopy}). */
+    private final MemorySegment batchSegment;
     private final long size;
     @SuppressWarnings("unused")
     private long touched;
@@ -40,8 +42,40 @@ public final class Q8_0Tensor extends FloatTensor {
         return segment;
     }
 
+    /**
+     * Whether {@link #withBatchCopy} copies (on unless {@code -Dllmpipe.engine.q8_0-batch-copy=false}):
+     * the copy costs the matrices' size again in memory (+1.3 GB for the 1B-shaped model).
+     */
+    static final boolean BATCH_COPY = WIDE && !"false".equals(System.getProperty("llmpipe.engine.q8_0-batch-copy"));
+
+    /**
+     * {@code tensor} with a copy of its weights in 2 MiB pages ({@link HugePageMemory}) for the batched
+     * kernel, when it is a Q8_0 tensor; single-row dots keep reading the original (the file mapping).
+     *
+     * <p>Why: batched decode (8 sequences) of the 1B-shaped model ran 1.3-1.7x faster over such a copy
+     * than over the mapping, in one JVM alternated with the old build (8 of 8 model loads) and in separate
+     * runs; prefill ~1.1x. Single-row decode over the same copy ran 0.7-1.0x (a copy of everything
+     * read by both kernels was tried): on these VMs memory faulted in recently reads slower in a
+     * stream than the long-cached file pages. The kernel on its own, over one kind of matrix at a
+     * time, read the mapping and the copies alike: why the whole step gains is not established
+     * (docs/PERFORMANCE.md).
+     */
+    public static FloatTensor withBatchCopy(FloatTensor tensor, java.lang.foreign.Arena arena) {
+        if (!BATCH_COPY || !(tensor instanceof Q8_0Tensor q) || q.batchSegment != q.segment) {
+            return tensor;
+        }
+        MemorySegment copy = HugePageMemory.allocate(arena, q.segment.byteSize());
+        MemorySegment.copy(q.segment, 0, copy, 0, q.segment.byteSize());
+        return new Q8_0Tensor(q.segment, copy, q.size);
+    }
+
     Q8_0Tensor(MemorySegment segment, long size) {
+        this(segment, segment, size);
+    }
+
+    private Q8_0Tensor(MemorySegment segment, MemorySegment batchSegment, long size) {
         this.segment = segment;
+        this.batchSegment = batchSegment;
         this.size = size;
     }
 
@@ -194,6 +228,7 @@ public final class Q8_0Tensor extends FloatTensor {
      * 60-62 from L2 on one thread; touching 64 KB a stage ahead took it to 46-49 (docs/PERFORMANCE.md).
      */
     private void touch(int from, int to, long rowBytes) {
+        MemorySegment segment = batchSegment;
         long end = Math.min(segment.byteSize(), to * rowBytes);
         long sum = 0;
         for (long a = from * rowBytes; a < end; a += 64) {
@@ -253,7 +288,7 @@ public final class Q8_0Tensor extends FloatTensor {
         FloatVector a31 = FloatVector.zero(F16X);
         FloatVector a32 = FloatVector.zero(F16X);
         FloatVector a33 = FloatVector.zero(F16X);
-        MemorySegment m = segment;
+        MemorySegment m = batchSegment;
         long b0 = rowByte0 + (long) c0 / BLOCK * BLOCK_BYTES, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
         int x1o = xo + cols, x2o = xo + 2 * cols, x3o = xo + 3 * cols;
         for (int i = c0; i < c1; i += BLOCK, b0 += BLOCK_BYTES, b1 += BLOCK_BYTES, b2 += BLOCK_BYTES, b3 += BLOCK_BYTES) {

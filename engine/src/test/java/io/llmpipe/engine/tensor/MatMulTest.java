@@ -73,6 +73,40 @@ class MatMulTest {
         }
     }
 
+    /**
+     * A Q8_0 matrix with a copy for its batched kernel gives the original's results bit for bit on
+     * both paths, over a range that spans prefetch stages and ends short of the matrix; other types and
+     * a tensor that has its copy already pass through.
+     */
+    @Test
+    void q8_0BatchCopyGivesTheOriginalsResults() {
+        int rows = 150, cols = 2560;
+        Random rnd = new Random(17);
+        float[] source = gaussian(rnd, rows * cols, 0.1f);
+        try (Arena arena = Arena.ofShared()) {
+            FloatTensor original = OffHeapQuantized.of(arena, GGMLType.Q8_0, source);
+            FloatTensor copied = Q8_0Tensor.withBatchCopy(original, arena);
+            if (!Q8_0Tensor.BATCH_COPY) {
+                assertSame(original, copied, "no copy without 512-bit lanes or when switched off");
+                return;
+            }
+            assertTrue(copied != original && copied instanceof Q8_0Tensor);
+            assertSame(copied, Q8_0Tensor.withBatchCopy(copied, arena), "copied once");
+            FloatTensor f32 = new ArrayFloatTensor(source);
+            assertSame(f32, Q8_0Tensor.withBatchCopy(f32, arena));
+            for (int n : new int[] {1, 5, 8}) {
+                float[] x = gaussian(rnd, n * cols, 1f);
+                float[] expected = new float[n * rows], actual = new float[n * rows];
+                original.dotRowsBatch(4, 146, cols, x, 0, n, expected, 0, rows);
+                copied.dotRowsBatch(4, 146, cols, x, 0, n, actual, 0, rows);
+                assertArrayEquals(expected, actual, "batched n=" + n);
+                original.dotRows(0, rows, cols, x, 0, expected, 0);
+                copied.dotRows(0, rows, cols, x, 0, actual, 0);
+                assertArrayEquals(expected, actual, "single row");
+            }
+        }
+    }
+
     /** A wide Q8_0 matrix copied into column slabs reads as the row-major original in every way. */
     @Test
     void slabbedWideMatrixMatchesItsRowMajorOriginal() {
