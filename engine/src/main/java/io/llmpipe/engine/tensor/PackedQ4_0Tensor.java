@@ -30,9 +30,11 @@ import jdk.incubator.vector.VectorSpecies;
  * and-or), so {@code q - 8 = 16w - 24} and a block's dot is {@code d (16 sum(w x) - 24 sum(x))}: the
  * block sums of x are taken once per call and the scales of a group are converted 16 at a time.
  *
- * <p>A decode batch (up to 8 activation rows) has its own kernel, {@link #dotRowsBatch}: 4 weight rows
- * decoded in registers, each quant scaled with one FMA ({@code 16d w - 24d}) and used against 4
- * activation rows; larger batches (prefill) dequantize tiles in {@link MatMul}, faster there.
+ * <p>Several activation rows (4 and more: decode batches, prefill) go to a Q8_0 copy of the same values
+ * and Q8_0's batched kernel ({@link #batch}); without that copy a decode batch (up to 8 activation rows)
+ * has a kernel of its own, {@link #dotRowsBatch}: 4 weight rows decoded in registers, each quant scaled
+ * with one FMA ({@code 16d w - 24d}) and used against 4 activation rows; larger batches (prefill)
+ * dequantize tiles in {@link MatMul}, faster there.
  *
  * <p>Built only where the CPU has 512-bit vectors and the width is a multiple of 512; elsewhere the
  * file's {@link Q4_0Tensor} is used as is.
@@ -55,11 +57,48 @@ public final class PackedQ4_0Tensor extends PackedGroupsTensor {
     /** Bytes of weight rows touched ahead of the batched kernel at a time (see {@link #touch}). */
     private static final long STAGE_BYTES = 64 << 10;
     private static final boolean TOUCH = !Boolean.getBoolean("llmpipe.engine.no-batch-prefetch");
+    /**
+     * Whether {@link #of} also makes {@link #batch} (on unless {@code -Dllmpipe.engine.q4_0-batch-copy=false}):
+     * it costs 34/18 of the matrix's size again (+1.3 GB for the 1B-shaped model).
+     */
+    static final boolean BATCH_COPY = !"false".equals(System.getProperty("llmpipe.engine.q4_0-batch-copy"));
     @SuppressWarnings("unused")
     private long touched;
+    /**
+     * The same values as Q8_0 (each quant {@code q - 8} as an int8, the block's scale unchanged: exact), for
+     * 4 or more activation rows, or null. Why: Q8_0's batched kernel does ~60 G multiply-adds/s per core
+     * from L2 against ~35-40 for {@link #dotRowsBatch}, and it also serves prefill, where this class
+     * dequantizes tiles; in the engine bench, batches of 8 and prefill of the Q8_0 model ran ~1.5x
+     * those of the Q4_0 model (docs/PERFORMANCE.md).
+     */
+    private final Q8_0Tensor batch;
 
     private PackedQ4_0Tensor(MemorySegment data, int rows, int cols) {
+        this(data, rows, cols, null);
+    }
+
+    private PackedQ4_0Tensor(MemorySegment data, int rows, int cols, Q8_0Tensor batch) {
         super(data, rows, cols, GROUP_BYTES);
+        this.batch = batch;
+    }
+
+    /**
+     * This matrix with {@link #batch} made from {@code src} (its file layout) inside {@code arena}, in
+     * 2 MiB pages where Linux gives them.
+     */
+    PackedQ4_0Tensor withBatchCopy(MemorySegment src, Arena arena) {
+        long blocks = (long) rows * cols / BLOCK;
+        MemorySegment q8 = HugePageMemory.allocate(arena, blocks * Q8_0Tensor.BLOCK_BYTES);
+        ByteVector low = ByteVector.broadcast(QUANTS, (byte) 0x0F), eight = ByteVector.broadcast(QUANTS, (byte) 8);
+        for (long b = 0; b < blocks; b++) {
+            long from = b * Q4_0Tensor.BLOCK_BYTES, to = b * Q8_0Tensor.BLOCK_BYTES;
+            q8.set(Layouts.LE_SHORT, to, src.get(Layouts.LE_SHORT, from));
+            // low nibbles are elements 0..15, high nibbles 16..31
+            ByteVector v = ByteVector.fromMemorySegment(QUANTS, src, from + 2, ByteOrder.LITTLE_ENDIAN);
+            v.and(low).sub(eight).intoMemorySegment(q8, to + 2, ByteOrder.LITTLE_ENDIAN);
+            v.lanewise(VectorOperators.LSHR, 4).and(low).sub(eight).intoMemorySegment(q8, to + 18, ByteOrder.LITTLE_ENDIAN);
+        }
+        return new PackedQ4_0Tensor(data, rows, cols, new Q8_0Tensor(q8, (long) rows * cols));
     }
 
     /**
@@ -70,7 +109,8 @@ public final class PackedQ4_0Tensor extends PackedGroupsTensor {
         if (!WIDE || !(tensor instanceof Q4_0Tensor q) || cols % GROUP != 0 || (long) rows * cols != q.size()) {
             return tensor;
         }
-        return pack(q.segment(), rows, cols, arena);
+        PackedQ4_0Tensor packed = pack(q.segment(), rows, cols, arena);
+        return BATCH_COPY && Q8_0Tensor.WIDE ? packed.withBatchCopy(q.segment(), arena) : packed;
     }
 
     /** Repacks unconditionally (tests run it on any CPU: the Vector API then emulates 512-bit lanes). */
@@ -156,7 +196,7 @@ public final class PackedQ4_0Tensor extends PackedGroupsTensor {
      */
     @Override
     public boolean fusedBatch(int n) {
-        return n <= FUSED_MAX_ROWS;
+        return batch != null && n >= 4 || n <= FUSED_MAX_ROWS;
     }
 
     /**
@@ -169,6 +209,10 @@ public final class PackedQ4_0Tensor extends PackedGroupsTensor {
     @Override
     public void dotRowsBatch(int rowStart, int rowEnd, int cols, float[] x, int xOffset, int n,
                              float[] out, int outOffset, int outStride) {
+        if (batch != null && n >= 4) {
+            batch.dotRowsBatch(rowStart, rowEnd, cols, x, xOffset, n, out, outOffset, outStride);
+            return;
+        }
         int quads = n / 4;
         float[] partial = new float[Math.max(1, quads) * 256];
         float[] scales = new float[4 * 64];
