@@ -110,7 +110,7 @@ public final class PackedQ4_0Tensor extends PackedGroupsTensor {
             return tensor;
         }
         PackedQ4_0Tensor packed = pack(q.segment(), rows, cols, arena);
-        return BATCH_COPY && Q8_0Tensor.WIDE ? packed.withBatchCopy(q.segment(), arena) : packed;
+        return BATCH_COPY ? packed.withBatchCopy(q.segment(), arena) : packed;
     }
 
     /** Repacks unconditionally (tests run it on any CPU: the Vector API then emulates 512-bit lanes). */

@@ -20,7 +20,7 @@ public final class Q8_0Tensor extends FloatTensor {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
     /** 512-bit lanes where the CPU has them: half the instructions per block, about 1.5x the mat-vec speed on Zen 4. */
-    static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    private static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
     private static final VectorSpecies<Float> F16X = FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I16X = IntVector.SPECIES_512;
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
