@@ -1,5 +1,6 @@
 package io.llmpipe.engine.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -60,7 +61,7 @@ public final class Q8_0Tensor extends FloatTensor {
      * time, read the mapping and the copies alike: why the whole step gains is not established
      * (docs/PERFORMANCE.md).
      */
-    public static FloatTensor withBatchCopy(FloatTensor tensor, java.lang.foreign.Arena arena) {
+    public static FloatTensor withBatchCopy(FloatTensor tensor, Arena arena) {
         if (!BATCH_COPY || !(tensor instanceof Q8_0Tensor q) || q.batchSegment != q.segment) {
             return tensor;
         }
