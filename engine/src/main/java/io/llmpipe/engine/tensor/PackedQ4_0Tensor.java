@@ -189,17 +189,24 @@ public final class PackedQ4_0Tensor extends PackedGroupsTensor {
         }
     }
 
-    /**
-     * The batched kernel up to 8 activation rows (a decode batch): one thread, 8 rows from memory,
-     * 1.2-1.3x the dequantized tiles of {@link MatMul}, 1.5x at 4; equal at 16, 0.8-0.95x at 32-64
-     * (prefill), where the tiles' float FMAs against x from L2 win (docs/PERFORMANCE.md).
-     */
-    @Override
-    public boolean fusedBatch(int n) {
-        return batch != null && n >= 4 || n <= FUSED_MAX_ROWS;
+    /** Whether {@code n} activation rows go to {@link #batch}: 4 and more, when there is one. */
+    private boolean viaBatchCopy(int n) {
+        return batch != null && n >= 4;
     }
 
     /**
+     * Every batch with {@link #batch}; else the batched kernel up to 8 activation rows (a decode batch):
+     * one thread, 8 rows from memory, 1.2-1.3x the dequantized tiles of {@link MatMul}, 1.5x at 4; equal
+     * at 16, 0.8-0.95x at 32-64 (prefill), where the tiles' float FMAs against x from L2 win
+     * (docs/PERFORMANCE.md).
+     */
+    @Override
+    public boolean fusedBatch(int n) {
+        return viaBatchCopy(n) || n <= FUSED_MAX_ROWS;
+    }
+
+    /**
+     * Through {@link #batch} for 4 and more activation rows when there is one. Else:
      * 4 weight rows x 4 activation rows at a time: each slab's 4 row pieces are decoded in registers
      * against one group of 4 activation rows after another, the pieces staying in L1 (as in
      * {@link Q8_0Tensor}'s batched kernel, which also reads the rows a stage ahead). Activation rows
@@ -209,7 +216,7 @@ public final class PackedQ4_0Tensor extends PackedGroupsTensor {
     @Override
     public void dotRowsBatch(int rowStart, int rowEnd, int cols, float[] x, int xOffset, int n,
                              float[] out, int outOffset, int outStride) {
-        if (batch != null && n >= 4) {
+        if (viaBatchCopy(n)) {
             batch.dotRowsBatch(rowStart, rowEnd, cols, x, xOffset, n, out, outOffset, outStride);
             return;
         }
