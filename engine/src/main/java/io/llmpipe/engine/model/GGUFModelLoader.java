@@ -4,7 +4,7 @@ import io.llmpipe.engine.ModelFormatException;
 import io.llmpipe.engine.gguf.GGUF;
 import io.llmpipe.engine.gguf.GGUFTensorInfo;
 import io.llmpipe.engine.tensor.FloatTensor;
-import io.llmpipe.engine.tensor.PackedQ4_0Tensor;
+import io.llmpipe.engine.tensor.TiledQ4_0Tensor;
 import io.llmpipe.engine.tensor.Q8_0Tensor;
 import io.llmpipe.engine.tensor.SlabbedQ8_0Tensor;
 import io.llmpipe.engine.tokenizer.ChatTemplate;
@@ -141,7 +141,7 @@ final class GGUFModelLoader {
         if (arena == null) {
             return t;
         }
-        return PackedQ4_0Tensor.of(SlabbedQ8_0Tensor.ofWide(Q8_0Tensor.withBatchCopy(t, arena), rows, cols, arena), rows, cols, arena);
+        return TiledQ4_0Tensor.of(SlabbedQ8_0Tensor.ofWide(Q8_0Tensor.withBatchCopy(t, arena), rows, cols, arena), rows, cols, arena);
     }
 
     /** A [rows][cols] matrix, i.e. ggml shape [cols, rows]. */

@@ -19,9 +19,9 @@ public final class ModelLoader {
      * @param tokenizerPath a llama2.c tokenizer file, or null to look beside the model (llama2.c only;
      *                      GGUF files carry their tokenizer)
      * @param contextLength positions to allow, or 0 for what the file declares
-     * @param slabWideMatrices copy wide Q8_0 matrices into column slabs and Q4_0 matrices into a packed
-     *                         layout for decode speed ({@link io.llmpipe.engine.tensor.SlabbedQ8_0Tensor},
-     *                         {@link io.llmpipe.engine.tensor.PackedQ4_0Tensor}); off for processes that
+     * @param slabWideMatrices copy wide Q8_0 matrices into column slabs and Q4_0 matrices into row
+     *                         tiles for decode speed ({@link io.llmpipe.engine.tensor.SlabbedQ8_0Tensor},
+     *                         {@link io.llmpipe.engine.tensor.TiledQ4_0Tensor}); off for processes that
      *                         only tokenize (the gateway). The 3-argument form reads
      *                         {@code -Dllmpipe.engine.slab-wide-matrices} (default true).
      */

@@ -1,6 +1,5 @@
 package io.llmpipe.engine.tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -28,22 +27,6 @@ final class Layouts {
             b = new float[n];
             holder.set(b);
         }
-        return b;
-    }
-
-    /**
-     * {@code x[from, from + n)} copied into a per-thread native buffer (64-byte aligned). Packed Q4_0's
-     * mat-vec reads x from it: C2 checked each of its 16 {@code FloatVector.fromArray} loads a group
-     * separately (5 instructions a load, a fifth of the loop), and it checks segment loads much less.
-     * (Tried for Q8_0's mat-vec and the batched kernels too: slower there.)
-     */
-    static MemorySegment nativeCopy(ThreadLocal<MemorySegment> holder, float[] x, int from, int n) {
-        MemorySegment b = holder.get();
-        if (b.byteSize() < 4L * n) {
-            b = Arena.ofAuto().allocate(4L * n, 64);
-            holder.set(b);
-        }
-        MemorySegment.copy(x, from, b, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, n);
         return b;
     }
 }

@@ -9,9 +9,10 @@ import jdk.incubator.vector.VectorSpecies;
  * weight matrix and {@code n} activation rows. Stateless; any thread.
  *
  * <p>One activation row (decode of one sequence) uses the tensor's fused quantized dot, reading each
- * weight byte once. Several rows (prefill, a decode batch) use the type's own batched kernel where it
- * is the faster path (Q8_0 on AVX-512: weights widened in registers, 4 weight rows x 8 or 4 activation
- * rows; packed Q4_0 up to 8 activation rows, decoded in registers 4 x 4 at a time), else
+ * weight byte once (tiled Q4_0: x put in its integer form once, then shared by the threads). Several
+ * rows (prefill, a decode batch) use the type's own batched kernel where it is the faster path (Q8_0 on
+ * AVX-512: weights widened in registers, 4 weight rows x 8 or 4 activation rows; tiled Q4_0 through its
+ * Q8_0 copy), else
  * dequantize a tile of weight rows once and reuse it against every activation row; either way the
  * weights are read from memory once per call, not once per activation row.
  */
@@ -31,6 +32,11 @@ public final class MatMul {
                               float[] x, int xOffset, int n, float[] out, int outOffset, int outStride) {
         if (w.size() < (long) rows * cols) {
             throw new IllegalArgumentException("weight of " + w.size() + " elements is smaller than " + rows + "x" + cols);
+        }
+        if (n == 1 && w instanceof TiledQ4_0Tensor tiled) { // x in its integer form once, for every thread
+            TiledQ4_0Tensor.Activations a = TiledQ4_0Tensor.Activations.of(x, xOffset, cols);
+            parallel.forChunks(rows, 16, (start, end) -> tiled.dotRows(start, end, a, out, outOffset));
+            return;
         }
         if (n == 1) {
             parallel.forChunks(rows, 16, (start, end) -> w.dotRows(start, end, cols, x, xOffset, out, outOffset));

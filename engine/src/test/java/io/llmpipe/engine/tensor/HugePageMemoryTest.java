@@ -29,7 +29,7 @@ class HugePageMemoryTest {
     /** A packed matrix over 2 MiB (its copy comes from the mapping) reads as its file layout. */
     @Test
     void packedMatrixLargerThanAHugePageMatchesItsFileLayout() {
-        int rows = 1100, cols = 4096; // 2.5 MB of Q4_0
+        int rows = 1088, cols = 4096; // 2.5 MB of Q4_0
         float[] source = new float[rows * cols];
         java.util.Random rnd = new java.util.Random(5);
         for (int i = 0; i < source.length; i++) {
@@ -37,7 +37,7 @@ class HugePageMemoryTest {
         }
         try (Arena arena = Arena.ofShared()) {
             Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
-            PackedQ4_0Tensor packed = PackedQ4_0Tensor.pack(original.segment(), rows, cols, arena);
+            TiledQ4_0Tensor packed = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, false);
             float[] expected = new float[source.length];
             float[] actual = new float[source.length];
             original.dequantize(0, expected, 0, expected.length);

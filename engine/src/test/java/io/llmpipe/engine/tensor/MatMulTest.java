@@ -74,28 +74,28 @@ class MatMulTest {
     }
 
     /**
-     * A packed Q4_0 matrix with its Q8_0 copy for batches: the copy holds exactly the Q4_0 values, and
-     * both paths match float64 for a single row, a short batch (the packed kernels), batches of 4 to 13
-     * and a prefill-sized 64 (the Q8_0 kernel, also over a range that ends short of the matrix).
+     * A tiled Q4_0 matrix with its Q8_0 copy for batches: the copy holds exactly the Q4_0 values, and
+     * both paths match float64 for a single row, a short batch (the tiled mat-vec per row), batches of 4
+     * to 13 and a prefill-sized 64 (the Q8_0 kernel, also over a range that ends short of the matrix).
      */
     @Test
-    void packedQ4_0BatchCopyHoldsTheSameValues() {
+    void tiledQ4_0BatchCopyHoldsTheSameValues() {
         Random rnd = new Random(19);
-        int rows = PackedQ4_0Tensor.ROW_BLOCK + 7;
-        int cols = PackedQ4_0Tensor.SLAB + PackedQ4_0Tensor.GROUP;
+        int rows = 2 * TiledQ4_0Tensor.TILE;
+        int cols = 2048 + 512;
         float[] source = gaussian(rnd, rows * cols, 0.1f);
         try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
             Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
-            PackedQ4_0Tensor packed = PackedQ4_0Tensor.pack(original.segment(), rows, cols, arena).withBatchCopy(original.segment(), arena);
+            TiledQ4_0Tensor tiled = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, true);
             float[] w = new float[source.length];
             original.dequantize(0, w, 0, w.length);
-            assertTrue(packed.fusedBatch(64) && packed.fusedBatch(4) && packed.fusedBatch(2), "every batch size has a fused path");
+            assertTrue(tiled.fusedBatch(64) && tiled.fusedBatch(4) && tiled.fusedBatch(2), "every batch size has a fused path");
             for (int n : new int[] {1, 3, 4, 5, 8, 13, 64}) {
                 float[] xs = gaussian(rnd, n * cols, 1f);
-                assertBothPathsMatchFloat64(p, packed, w, rows, cols, xs, n, "packed with a Q8_0 copy, n=" + n);
+                assertBothPathsMatchFloat64(p, tiled, w, rows, cols, xs, n, "tiled with a Q8_0 copy, n=" + n);
             }
             float[] xs = gaussian(rnd, 8 * cols, 1f);
-            assertBatchedRangeWritesOnlyItsRows(packed, original, rows, cols, xs, 8, 2, 69);
+            assertBatchedRangeWritesOnlyItsRows(tiled, original, rows, cols, xs, 8, 2, 69);
             // unit vectors pick single weights out of the copy: exactly the Q4_0 values
             int[] columns = {0, 31, 32, 1000, cols - 1};
             float[] units = new float[columns.length * cols];
@@ -103,7 +103,7 @@ class MatMulTest {
                 units[t * cols + columns[t]] = 1f;
             }
             float[] out = new float[columns.length * rows];
-            packed.dotRowsBatch(0, rows, cols, units, 0, columns.length, out, 0, rows);
+            tiled.dotRowsBatch(0, rows, cols, units, 0, columns.length, out, 0, rows);
             for (int t = 0; t < columns.length; t++) {
                 for (int r = 0; r < rows; r++) {
                     assertEquals(w[r * cols + columns[t]], out[t * rows + r], 0f, "row " + r + " column " + columns[t]);
@@ -178,47 +178,89 @@ class MatMulTest {
     }
 
     /**
-     * A packed Q4_0 matrix reads as its file layout in every way: whole and partial ranges, single
-     * elements, dots over partial rows, both matmul paths. Rows span two row blocks (the second partial),
-     * columns two full slabs and a narrower third.
+     * A tiled Q4_0 matrix reads as its file layout in every way: whole and partial ranges, single
+     * elements, dots over partial rows, both matmul paths (without the Q8_0 copy), and single-row ranges
+     * that start and end inside tiles write exactly their rows. Three tiles; 33 blocks a row.
      */
     @Test
-    void packedQ4_0MatrixMatchesItsFileLayout() {
+    void tiledQ4_0MatrixMatchesItsFileLayout() {
         Random rnd = new Random(17);
-        int rows = PackedQ4_0Tensor.ROW_BLOCK + 7;
-        int cols = 2 * PackedQ4_0Tensor.SLAB + PackedQ4_0Tensor.GROUP;
+        int rows = 3 * TiledQ4_0Tensor.TILE;
+        int cols = 33 * 32;
         float[] source = gaussian(rnd, rows * cols, 0.1f);
         try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
             Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
-            PackedQ4_0Tensor packed = PackedQ4_0Tensor.pack(original.segment(), rows, cols, arena);
-            assertSame(original, PackedQ4_0Tensor.of(original, rows * cols / 96, 96, arena), "widths off the group stay as they are");
+            TiledQ4_0Tensor tiled = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, false);
+            assertSame(original, TiledQ4_0Tensor.of(original, rows - 1, cols * rows / (rows - 1), arena), "rows off the tile stay as they are");
             float[] w = new float[source.length];
             original.dequantize(0, w, 0, w.length);
-            float[] fromPacked = new float[source.length];
-            packed.dequantize(0, fromPacked, 0, fromPacked.length);
-            assertArrayEquals(w, fromPacked, 0f); // exact values (a zero's sign may differ: d(q - 8) vs 16dw - 24d)
-            float[] part = new float[1600]; // starts and ends inside a group, crosses a slab
-            packed.dequantize(5L * cols + 1952, part, 0, part.length);
+            float[] fromTiles = new float[source.length];
+            tiled.dequantize(0, fromTiles, 0, fromTiles.length);
+            assertArrayEquals(w, fromTiles, 0f);
+            float[] part = new float[1600]; // starts inside a row, crosses rows and a tile
+            tiled.dequantize(63L * cols + 160, part, 0, part.length);
             for (int i = 0; i < part.length; i++) {
-                assertEquals(w[5 * cols + 1952 + i], part[i], 0f);
+                assertEquals(w[63 * cols + 160 + i], part[i], 0f);
             }
             for (int i = 0; i < 300; i++) {
                 long e = rnd.nextLong(source.length);
-                assertEquals(w[(int) e], packed.getFloat(e), 0f);
+                assertEquals(w[(int) e], tiled.getFloat(e), 0f);
             }
             float[] x = gaussian(rnd, cols, 1f);
-            assertEquals(original.dot(9L * cols + 1024, x, 64, 3200), packed.dot(9L * cols + 1024, x, 64, 3200), 1e-3);
+            assertEquals(original.dot(9L * cols + 64, x, 64, 960), tiled.dot(9L * cols + 64, x, 64, 960), 1e-3);
             for (int n : new int[] {1, 3, 6, 8, 9}) {
                 float[] xs = gaussian(rnd, n * cols, 1f);
-                assertBothPathsMatchFloat64(p, packed, w, rows, cols, xs, n, "packed n=" + n);
+                assertBothPathsMatchFloat64(p, tiled, w, rows, cols, xs, n, "tiled n=" + n);
             }
-            // the batched kernel over row ranges that start off a multiple of 4, cross the row block and
-            // end short of the matrix writes exactly the range's dots
-            for (int n : new int[] {8, 6}) {
-                float[] xs = gaussian(rnd, n * cols, 1f);
-                for (int[] range : new int[][] {{0, rows}, {2, 69}, {60, 68}}) {
-                    assertBatchedRangeWritesOnlyItsRows(packed, original, rows, cols, xs, n, range[0], range[1]);
+            for (int[] range : new int[][] {{0, rows}, {2, 69}, {60, 68}, {70, 90}, {64, 128}, {130, rows}}) {
+                float[] out = new float[rows];
+                Arrays.fill(out, Float.NaN);
+                tiled.dotRows(range[0], range[1], cols, x, 0, out, 0);
+                for (int r = 0; r < rows; r++) {
+                    if (r < range[0] || r >= range[1]) {
+                        assertTrue(Float.isNaN(out[r]), "row " + r + " outside " + range[0] + ".." + range[1] + " was written");
+                    } else {
+                        double want = 0, scale = 0;
+                        for (int c = 0; c < cols; c++) {
+                            want += (double) w[r * cols + c] * x[c];
+                            scale += Math.abs((double) w[r * cols + c] * x[c]);
+                        }
+                        assertEquals(want, out[r], 1e-5 * scale, "row " + r);
+                    }
                 }
+            }
+        }
+    }
+
+    /**
+     * The tiled mat-vec's integer form of x is exact to ~3e-5 of each block's largest value at the
+     * extremes: a block of one value, mixed signs at the largest magnitude, zeros, tiny and huge values.
+     */
+    @Test
+    void tiledQ4_0IntegerActivationsKeepExtremesExact() {
+        int rows = TiledQ4_0Tensor.TILE, cols = 4 * 32;
+        Random rnd = new Random(23);
+        float[] source = gaussian(rnd, rows * cols, 0.1f);
+        try (Arena arena = Arena.ofShared()) {
+            Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
+            TiledQ4_0Tensor tiled = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, false);
+            float[] x = new float[cols];
+            for (int i = 0; i < 32; i++) {
+                x[i] = 3.5f; // one value
+                x[32 + i] = (i % 2 == 0 ? 1 : -1) * 1e30f; // the largest magnitude, both signs
+                x[64 + i] = i < 16 ? 0f : 1e-30f; // zeros, tiny
+                x[96 + i] = (float) rnd.nextGaussian() * 1e4f;
+            }
+            float[] out = new float[rows];
+            tiled.dotRows(0, rows, cols, x, 0, out, 0);
+            for (int r = 0; r < rows; r++) {
+                double want = 0, scale = 0;
+                for (int c = 0; c < cols; c++) {
+                    double term = (double) original.getFloat((long) r * cols + c) * x[c];
+                    want += term;
+                    scale += Math.abs(term);
+                }
+                assertEquals(want, out[r], 1e-5 * scale, "row " + r);
             }
         }
     }
