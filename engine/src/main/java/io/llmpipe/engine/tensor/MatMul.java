@@ -34,7 +34,7 @@ public final class MatMul {
             throw new IllegalArgumentException("weight of " + w.size() + " elements is smaller than " + rows + "x" + cols);
         }
         if (n == 1 && w instanceof TiledQ4_0Tensor tiled) { // x in its integer form once, for every thread
-            TiledQ4_0Tensor.Activations a = TiledQ4_0Tensor.Activations.of(x, xOffset, cols);
+            TiledQ4_0Tensor.Activations a = tiled.activations(x, xOffset, cols);
             parallel.forChunks(rows, 16, (start, end) -> tiled.dotRows(start, end, a, out, outOffset));
             return;
         }

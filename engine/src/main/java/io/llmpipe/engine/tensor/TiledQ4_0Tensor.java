@@ -32,8 +32,9 @@ import jdk.incubator.vector.VectorSpecies;
  * this replaced); here 1.75 instructions make 32 lanes, used by two multiplies and two adds: ~3.4
  * instructions per 16 weights instead of ~4.5, and decode on these CPUs is bound by instructions, not
  * memory. Mat-vec 1.2-2.3x the packed kernel's speed in one JVM, decode 1.2-1.4x (docs/PERFORMANCE.md).
- * An 8-bit x alone (llama.cpp's way) ran 1.4x this kernel, but missed a 2048-wide mat-vec's exact dots
- * by up to 5e-3 of the largest (this one 5e-5): too far for logits to 1e-3 of the dequantized weights'. Tiles of 128 rows (broadcasts of x shared by 4
+ * An 8-bit x alone (llama.cpp's arithmetic for Q4_0) ran 1.4x this kernel, but missed a 2048-wide
+ * mat-vec's exact dots by up to 5e-3 of the largest (this one 5e-5): too far for logits to 1e-3 of the
+ * dequantized weights', so it is opt-in ({@link #ACTIVATION_BITS}). Tiles of 128 rows (broadcasts of x shared by 4
  * vectors) ran at 0.5-0.8x: too many registers live.
  *
  * <p>Several activation rows (4 and more: decode batches, prefill) go to a Q8_0 copy of the same values
@@ -72,6 +73,11 @@ public final class TiledQ4_0Tensor extends FloatTensor {
      * it costs 34/18 of the matrix's size again (+1.3 GB for the 1B-shaped model).
      */
     static final boolean BATCH_COPY = !"false".equals(System.getProperty("llmpipe.engine.q4_0-batch-copy"));
+    /**
+     * Bits of x in the mat-vec: 15 (default: logits of the dequantized weights to 1e-3) or 8, llama.cpp's
+     * arithmetic for Q4_0 (x as Q8_0), ~1.4x the kernel's speed ({@code -Dllmpipe.engine.q4_0-activation-bits=8}).
+     */
+    static final int ACTIVATION_BITS = activationBits(System.getProperty("llmpipe.engine.q4_0-activation-bits", "15"));
 
     private final MemorySegment data;
     private final int rows;
@@ -83,12 +89,23 @@ public final class TiledQ4_0Tensor extends FloatTensor {
      * (docs/PERFORMANCE.md).
      */
     private final Q8_0Tensor batch;
+    /** 15 or 8 (see {@link #ACTIVATION_BITS}). */
+    private final int activationBits;
 
-    private TiledQ4_0Tensor(MemorySegment data, int rows, int cols, Q8_0Tensor batch) {
+    private TiledQ4_0Tensor(MemorySegment data, int rows, int cols, Q8_0Tensor batch, int activationBits) {
         this.data = data;
         this.rows = rows;
         this.cols = cols;
         this.batch = batch;
+        this.activationBits = activationBits;
+    }
+
+    static int activationBits(String value) {
+        return switch (value.strip()) {
+            case "15" -> 15;
+            case "8" -> 8;
+            default -> throw new IllegalArgumentException("llmpipe.engine.q4_0-activation-bits must be 15 or 8, got '" + value + "'");
+        };
     }
 
     /**
@@ -99,7 +116,7 @@ public final class TiledQ4_0Tensor extends FloatTensor {
         if (!WIDE || !(tensor instanceof Q4_0Tensor q) || !fits(rows, cols) || (long) rows * cols != q.size()) {
             return tensor;
         }
-        return tile(q.segment(), rows, cols, arena, BATCH_COPY);
+        return tile(q.segment(), rows, cols, arena, BATCH_COPY, ACTIVATION_BITS);
     }
 
     static boolean fits(int rows, int cols) {
@@ -107,7 +124,7 @@ public final class TiledQ4_0Tensor extends FloatTensor {
     }
 
     /** Tiles unconditionally (tests run it on any CPU: the Vector API then emulates 512-bit lanes). */
-    static TiledQ4_0Tensor tile(MemorySegment src, int rows, int cols, Arena arena, boolean batchCopy) {
+    static TiledQ4_0Tensor tile(MemorySegment src, int rows, int cols, Arena arena, boolean batchCopy, int activationBits) {
         int blocks = cols / BLOCK;
         MemorySegment dst = HugePageMemory.allocate(arena, (long) (rows / TILE) * blocks * TILE_BLOCK_BYTES);
         for (int t = 0; t < rows / TILE; t++) {
@@ -125,7 +142,8 @@ public final class TiledQ4_0Tensor extends FloatTensor {
                 }
             }
         }
-        return new TiledQ4_0Tensor(dst, rows, cols, batchCopy ? batchCopy(src, (long) rows * cols, arena) : null);
+        return new TiledQ4_0Tensor(dst, rows, cols, batchCopy ? batchCopy(src, (long) rows * cols, arena) : null,
+                activationBits(String.valueOf(activationBits)));
     }
 
     /** The low nibbles of the 4 bytes of {@code bytes} side by side in a short, each {@code q - 8} (q xor 8). */
@@ -205,14 +223,23 @@ public final class TiledQ4_0Tensor extends FloatTensor {
     }
 
     /**
-     * x (one activation row of {@code cols}) as {@code scales[b] * (128 high + low)} per block of 32, the
-     * form this class's mat-vec reads. Made once per matrix-vector product and shared by its threads
-     * ({@link MatMul}); read-only after {@link #of}.
+     * x (one activation row) in the form this matrix's mat-vec reads, in this thread's reusable buffers
+     * (valid until its next call); made once per matrix-vector product and shared by its threads
+     * ({@link MatMul}).
+     */
+    public Activations activations(float[] x, int xOffset, int cols) {
+        return Activations.of(x, xOffset, cols, activationBits);
+    }
+
+    /**
+     * x (one activation row of {@code cols}) as {@code scales[b] * (128 high + low)} per block of 32
+     * (15 bits), or {@code scales[b] * high} (8 bits, {@code low} unused). Read-only once made.
      */
     public static final class Activations {
         private short[] high;
         private short[] low;
         private float[] scales;
+        private boolean eightBit;
 
         private Activations(int cols) {
             high = new short[cols];
@@ -220,14 +247,18 @@ public final class TiledQ4_0Tensor extends FloatTensor {
             scales = new float[cols / BLOCK];
         }
 
-        /** {@code x[xOffset, xOffset + cols)} in this thread's reusable buffers (valid until its next call). */
-        public static Activations of(float[] x, int xOffset, int cols) {
+        static Activations of(float[] x, int xOffset, int cols, int bits) {
             Activations a = SCRATCH.get();
             if (a.high.length < cols) {
                 a = new Activations(cols);
                 SCRATCH.set(a);
             }
-            a.set(x, xOffset, cols);
+            a.eightBit = bits == 8;
+            if (a.eightBit) {
+                a.setEightBit(x, xOffset, cols);
+            } else {
+                a.set(x, xOffset, cols);
+            }
             return a;
         }
 
@@ -253,6 +284,21 @@ public final class TiledQ4_0Tensor extends FloatTensor {
                 }
             }
         }
+
+        /** Per block: {@code high = round(x / d)} with {@code d = max|x| / 127} (Q8_0's rule). */
+        private void setEightBit(float[] x, int xOffset, int cols) {
+            for (int b = 0; b < cols / BLOCK; b++) {
+                int xo = xOffset + BLOCK * b;
+                FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + 16);
+                float max = x0.abs().max(x1.abs()).reduceLanes(VectorOperators.MAX);
+                float d = max / 127f;
+                scales[b] = d;
+                float inverse = d == 0f ? 0f : 1f / d;
+                for (int i = xo, at = BLOCK * b; i < xo + BLOCK; i++, at++) {
+                    high[at] = (short) Math.round(x[i] * inverse);
+                }
+            }
+        }
     }
 
     /** Whether {@code n} activation rows go to {@link #batch}: 4 and more, when there is one. */
@@ -274,13 +320,13 @@ public final class TiledQ4_0Tensor extends FloatTensor {
             return;
         }
         for (int t = 0; t < n; t++) {
-            dotRows(rowStart, rowEnd, Activations.of(x, xOffset + t * cols, cols), out, outOffset + t * outStride);
+            dotRows(rowStart, rowEnd, activations(x, xOffset + t * cols, cols), out, outOffset + t * outStride);
         }
     }
 
     @Override
     public void dotRows(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
-        dotRows(rowStart, rowEnd, Activations.of(x, xOffset, cols), out, outOffset);
+        dotRows(rowStart, rowEnd, activations(x, xOffset, cols), out, outOffset);
     }
 
     /**
@@ -314,6 +360,14 @@ public final class TiledQ4_0Tensor extends FloatTensor {
      * boxes them (see {@code Q8_0Tensor}).
      */
     private void tiles(int t0, int t1, Activations x, float[] out, int outOffset) {
+        if (x.eightBit) {
+            tilesEightBit(t0, t1, x, out, outOffset);
+        } else {
+            tilesFifteenBit(t0, t1, x, out, outOffset);
+        }
+    }
+
+    private void tilesFifteenBit(int t0, int t1, Activations x, float[] out, int outOffset) {
         MemorySegment s = data;
         short[] xh = x.high, xl = x.low;
         float[] xd = x.scales;
@@ -371,6 +425,68 @@ public final class TiledQ4_0Tensor extends FloatTensor {
                         .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
                 f3 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 7)
                         .add((IntVector) l1.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
+                        .fma(sc.mul(d), f3);
+            }
+            int o = outOffset + TILE * t;
+            f0.intoArray(out, o);
+            f1.intoArray(out, o + 16);
+            f2.intoArray(out, o + 32);
+            f3.intoArray(out, o + 48);
+        }
+    }
+
+    /** {@link #tilesFifteenBit} with x's 8-bit form: no low part. */
+    private void tilesEightBit(int t0, int t1, Activations x, float[] out, int outOffset) {
+        MemorySegment s = data;
+        short[] xh = x.high;
+        float[] xd = x.scales;
+        int blocks = cols / BLOCK;
+        for (int t = t0; t < t1; t++) {
+            FloatVector f0 = FloatVector.zero(F), f1 = FloatVector.zero(F), f2 = FloatVector.zero(F), f3 = FloatVector.zero(F);
+            long base = (long) t * blocks * TILE_BLOCK_BYTES;
+            for (int b = 0; b < blocks; b++, base += TILE_BLOCK_BYTES) {
+                // h*: rows 0..31 and 32..63 against x, summed over the block in 16 bits
+                ShortVector h0 = ShortVector.zero(S), h1 = ShortVector.zero(S);
+                long q = base + SCALE_BYTES;
+                for (int k = BLOCK * b, end = k + BLOCK; k < end; k += 4, q += 2 * HALF_BYTES) {
+                    ShortVector v = ShortVector.fromMemorySegment(S, s, q, ByteOrder.LITTLE_ENDIAN);
+                    ShortVector w = ShortVector.fromMemorySegment(S, s, q + HALF_BYTES, ByteOrder.LITTLE_ENDIAN);
+                    ShortVector v0 = v.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+                    ShortVector v1 = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12);
+                    ShortVector v2 = v.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12);
+                    ShortVector v3 = v.lanewise(VectorOperators.ASHR, 12);
+                    ShortVector w0 = w.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+                    ShortVector w1 = w.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12);
+                    ShortVector w2 = w.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12);
+                    ShortVector w3 = w.lanewise(VectorOperators.ASHR, 12);
+                    short a0 = xh[k], a1 = xh[k + 1], a2 = xh[k + 2], a3 = xh[k + 3];
+                    h0 = h0.add(v0.mul(a0)).add(v1.mul(a1)).add(v2.mul(a2)).add(v3.mul(a3));
+                    h1 = h1.add(w0.mul(a0)).add(w1.mul(a1)).add(w2.mul(a2)).add(w3.mul(a3));
+                }
+                float d = xd[b];
+                // rows 16i..16i+15: H widened, as float, times (weight scale * d); the fp16 scales
+                // converted in lanes (magnitude moved into place and rescaled by 2^112, sign put back)
+                IntVector e;
+                FloatVector sc;
+                e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+                sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
+                        .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                f0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
+                        .fma(sc.mul(d), f0);
+                e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base + 32, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+                sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
+                        .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                f1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
+                        .fma(sc.mul(d), f1);
+                e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base + 64, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+                sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
+                        .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                f2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
+                        .fma(sc.mul(d), f2);
+                e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base + 96, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+                sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
+                        .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                f3 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
                         .fma(sc.mul(d), f3);
             }
             int o = outOffset + TILE * t;

@@ -37,7 +37,7 @@ class HugePageMemoryTest {
         }
         try (Arena arena = Arena.ofShared()) {
             Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
-            TiledQ4_0Tensor packed = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, false);
+            TiledQ4_0Tensor packed = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, false, 15);
             float[] expected = new float[source.length];
             float[] actual = new float[source.length];
             original.dequantize(0, expected, 0, expected.length);

@@ -86,7 +86,7 @@ class MatMulTest {
         float[] source = gaussian(rnd, rows * cols, 0.1f);
         try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
             Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
-            TiledQ4_0Tensor tiled = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, true);
+            TiledQ4_0Tensor tiled = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, true, 15);
             float[] w = new float[source.length];
             original.dequantize(0, w, 0, w.length);
             assertTrue(tiled.fusedBatch(64) && tiled.fusedBatch(4) && tiled.fusedBatch(2), "every batch size has a fused path");
@@ -190,7 +190,7 @@ class MatMulTest {
         float[] source = gaussian(rnd, rows * cols, 0.1f);
         try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
             Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
-            TiledQ4_0Tensor tiled = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, false);
+            TiledQ4_0Tensor tiled = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, false, 15);
             assertSame(original, TiledQ4_0Tensor.of(original, rows - 1, cols * rows / (rows - 1), arena), "rows off the tile stay as they are");
             float[] w = new float[source.length];
             original.dequantize(0, w, 0, w.length);
@@ -243,7 +243,7 @@ class MatMulTest {
         float[] source = gaussian(rnd, rows * cols, 0.1f);
         try (Arena arena = Arena.ofShared()) {
             Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
-            TiledQ4_0Tensor tiled = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, false);
+            TiledQ4_0Tensor tiled = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, false, 15);
             float[] x = new float[cols];
             for (int i = 0; i < 32; i++) {
                 x[i] = 3.5f; // one value
@@ -263,6 +263,50 @@ class MatMulTest {
                 assertEquals(want, out[r], 1e-5 * scale, "row " + r);
             }
         }
+    }
+
+    /**
+     * With 8-bit x (llama.cpp's arithmetic, opt-in) each dot misses the exact one by no more than x's
+     * rounding allows: half a step ({@code max|x_block| / 254}) times the block's |weights|; the 15-bit
+     * default lands far inside that. A bad setting is refused by name.
+     */
+    @Test
+    void tiledQ4_0EightBitActivationsStayWithinTheirRounding() {
+        int rows = 2 * TiledQ4_0Tensor.TILE, cols = 64 * 32;
+        Random rnd = new Random(29);
+        float[] source = gaussian(rnd, rows * cols, 0.1f);
+        try (Arena arena = Arena.ofShared(); Parallel p = new Parallel(2)) {
+            Q4_0Tensor original = (Q4_0Tensor) OffHeapQuantized.of(arena, GGMLType.Q4_0, source);
+            TiledQ4_0Tensor eight = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, false, 8);
+            TiledQ4_0Tensor fifteen = TiledQ4_0Tensor.tile(original.segment(), rows, cols, arena, false, 15);
+            float[] w = new float[source.length];
+            original.dequantize(0, w, 0, w.length);
+            float[] x = gaussian(rnd, cols, 1f);
+            float[] out8 = new float[rows], out15 = new float[rows];
+            MatMul.matmul(p, eight, rows, cols, x, 0, 1, out8, 0, rows);
+            MatMul.matmul(p, fifteen, rows, cols, x, 0, 1, out15, 0, rows);
+            double worst8 = 0, worst15 = 0;
+            for (int r = 0; r < rows; r++) {
+                double exact = 0, rounding = 0, scale = 0;
+                for (int b = 0; b < cols / 32; b++) {
+                    double max = 0, weights = 0;
+                    for (int c = 32 * b; c < 32 * b + 32; c++) {
+                        exact += (double) w[r * cols + c] * x[c];
+                        scale += Math.abs((double) w[r * cols + c] * x[c]);
+                        max = Math.max(max, Math.abs(x[c]));
+                        weights += Math.abs(w[r * cols + c]);
+                    }
+                    rounding += weights * max / 254;
+                }
+                assertEquals(exact, out8[r], rounding + 1e-5 * scale, "8-bit row " + r);
+                worst8 = Math.max(worst8, Math.abs(out8[r] - exact) / rounding);
+                worst15 = Math.max(worst15, Math.abs(out15[r] - exact) / rounding);
+            }
+            assertTrue(worst15 < worst8 / 10, "15 bits: " + worst15 + " of the 8-bit bound, 8 bits: " + worst8);
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TiledQ4_0Tensor.activationBits("12"));
+        assertTrue(e.getMessage().contains("llmpipe.engine.q4_0-activation-bits"), e.getMessage());
     }
 
     /**
