@@ -34,7 +34,7 @@ import jdk.incubator.vector.VectorSpecies;
  * memory. Mat-vec 1.2-2.3x the packed kernel's speed in one JVM, decode 1.2-1.4x (docs/PERFORMANCE.md).
  * An 8-bit x alone (llama.cpp's arithmetic for Q4_0) ran 1.4x this kernel, but missed a 2048-wide
  * mat-vec's exact dots by up to 5e-3 of the largest (this one 5e-5): too far for logits to 1e-3 of the
- * dequantized weights', so it is opt-in ({@link #ACTIVATION_BITS}). Tiles of 128 rows (broadcasts of x shared by 4
+ * dequantized weights', so it is opt-in ({@link #configuredActivationBits}). Tiles of 128 rows (broadcasts of x shared by 4
  * vectors) ran at 0.5-0.8x: too many registers live.
  *
  * <p>Several activation rows (4 and more: decode batches, prefill) go to a Q8_0 copy of the same values
@@ -73,11 +73,6 @@ public final class TiledQ4_0Tensor extends FloatTensor {
      * it costs 34/18 of the matrix's size again (+1.3 GB for the 1B-shaped model).
      */
     static final boolean BATCH_COPY = !"false".equals(System.getProperty("llmpipe.engine.q4_0-batch-copy"));
-    /**
-     * Bits of x in the mat-vec: 15 (default: logits of the dequantized weights to 1e-3) or 8, llama.cpp's
-     * arithmetic for Q4_0 (x as Q8_0), ~1.4x the kernel's speed ({@code -Dllmpipe.engine.q4_0-activation-bits=8}).
-     */
-    static final int ACTIVATION_BITS = activationBits(System.getProperty("llmpipe.engine.q4_0-activation-bits", "15"));
 
     private final MemorySegment data;
     private final int rows;
@@ -89,7 +84,7 @@ public final class TiledQ4_0Tensor extends FloatTensor {
      * (docs/PERFORMANCE.md).
      */
     private final Q8_0Tensor batch;
-    /** 15 or 8 (see {@link #ACTIVATION_BITS}). */
+    /** 15 or 8 (see {@link #configuredActivationBits}). */
     private final int activationBits;
 
     private TiledQ4_0Tensor(MemorySegment data, int rows, int cols, Q8_0Tensor batch, int activationBits) {
@@ -98,6 +93,15 @@ public final class TiledQ4_0Tensor extends FloatTensor {
         this.cols = cols;
         this.batch = batch;
         this.activationBits = activationBits;
+    }
+
+    /**
+     * Bits of x in the mat-vec: 15 (default: logits of the dequantized weights to 1e-3) or 8, llama.cpp's
+     * arithmetic for Q4_0 (x as Q8_0), ~1.4x the kernel's speed ({@code -Dllmpipe.engine.q4_0-activation-bits=8}).
+     * Read at each load, so that a bad value is a load error with its name, not a failed class.
+     */
+    static int configuredActivationBits() {
+        return activationBits(System.getProperty("llmpipe.engine.q4_0-activation-bits", "15"));
     }
 
     static int activationBits(String value) {
@@ -116,7 +120,7 @@ public final class TiledQ4_0Tensor extends FloatTensor {
         if (!WIDE || !(tensor instanceof Q4_0Tensor q) || !fits(rows, cols) || (long) rows * cols != q.size()) {
             return tensor;
         }
-        return tile(q.segment(), rows, cols, arena, BATCH_COPY, ACTIVATION_BITS);
+        return tile(q.segment(), rows, cols, arena, BATCH_COPY, configuredActivationBits());
     }
 
     static boolean fits(int rows, int cols) {
