@@ -15,7 +15,8 @@ import org.jboss.logging.Logger;
 /**
  * The served model, loaded (memory-mapped) once at start-up, and the worker pool its forward passes
  * share. The gateway uses only its tokenizer and chat template; prefill and decode make
- * {@link Generator}s from it. A service without a model excludes this bean
+ * {@link Generator}s from it; they warm it up first ({@link Generator#warmUp}, {@code llmpipe.model.warm-up},
+ * off in the gateway). A service without a model excludes this bean
  * ({@code quarkus.arc.exclude-types}).
  */
 @Startup
@@ -33,13 +34,17 @@ public class ModelHolder implements ReadinessCheck {
                 @ConfigProperty(name = "llmpipe.model.context", defaultValue = "0") int context,
                 @ConfigProperty(name = "llmpipe.model.id") Optional<String> id,
                 @ConfigProperty(name = "llmpipe.threads", defaultValue = "0") int threads,
-                @ConfigProperty(name = "llmpipe.model.slab-wide-matrices", defaultValue = "true") boolean slabWideMatrices) {
+                @ConfigProperty(name = "llmpipe.model.slab-wide-matrices", defaultValue = "true") boolean slabWideMatrices,
+                @ConfigProperty(name = "llmpipe.model.warm-up", defaultValue = "true") boolean warmUp) {
         long t0 = System.nanoTime();
         this.model = ModelLoader.load(new ModelLoader.Options(modelPath, tokenizer.orElse(null), context, slabWideMatrices));
         this.id = id.filter(s -> !s.isBlank()).orElse(model.name());
         this.threads = threads > 0 ? threads : Parallel.defaultThreads();
         LOG.infof("loaded %s as '%s' (%s, %d layers, context %d) in %d ms", modelPath, this.id, model.config().architecture(),
                 model.config().layers(), model.config().contextLength(), (System.nanoTime() - t0) / 1_000_000);
+        if (warmUp) { // before the service takes requests: the first one then runs compiled kernels
+            LOG.infof("warmed up the model's kernels in %d ms", newGenerator().warmUp());
+        }
     }
 
     public Model model() {

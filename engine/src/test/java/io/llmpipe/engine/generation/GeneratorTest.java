@@ -45,6 +45,18 @@ class GeneratorTest {
         return t;
     }
 
+    /** A warm-up leaves nothing behind: the same prompt gives the same logits before and after it. */
+    @Test
+    void warmUpChangesNothing() {
+        Generator g = new Generator(model, parallel);
+        int[] p = prompt(20, 3);
+        float[] before = g.prefill(g.newSequence(), p, DenseAttention.INSTANCE, 512);
+        assertTrue(g.warmUp() >= 0);
+        float[] after = g.prefill(g.newSequence(), p, DenseAttention.INSTANCE, 512);
+        // not bit for bit: compiled and interpreted Vector API code may sum lanes in other orders
+        assertClose(before, 0, after, 0, model.config().vocabularySize(), 1e-5f);
+    }
+
     @Test
     void chunkedPrefillGivesTheSameLogitsAsOnePass() {
         Generator g = new Generator(model, parallel);
