@@ -364,16 +364,9 @@ public final class TiledQ4_0Tensor extends FloatTensor {
      * boxes them (see {@code Q8_0Tensor}).
      */
     private void tiles(int t0, int t1, Activations x, float[] out, int outOffset) {
-        if (x.eightBit) {
-            tilesEightBit(t0, t1, x, out, outOffset);
-        } else {
-            tilesFifteenBit(t0, t1, x, out, outOffset);
-        }
-    }
-
-    private void tilesFifteenBit(int t0, int t1, Activations x, float[] out, int outOffset) {
         MemorySegment s = data;
         short[] xh = x.high, xl = x.low;
+        boolean fifteen = !x.eightBit; // loop-invariant: C2 compiles the loops once per value
         float[] xd = x.scales;
         int blocks = cols / BLOCK;
         for (int t = t0; t < t1; t++) {
@@ -395,102 +388,43 @@ public final class TiledQ4_0Tensor extends FloatTensor {
                     ShortVector w2 = w.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12);
                     ShortVector w3 = w.lanewise(VectorOperators.ASHR, 12);
                     short a0 = xh[k], a1 = xh[k + 1], a2 = xh[k + 2], a3 = xh[k + 3];
-                    short c0 = xl[k], c1 = xl[k + 1], c2 = xl[k + 2], c3 = xl[k + 3];
                     h0 = h0.add(v0.mul(a0)).add(v1.mul(a1)).add(v2.mul(a2)).add(v3.mul(a3));
                     h1 = h1.add(w0.mul(a0)).add(w1.mul(a1)).add(w2.mul(a2)).add(w3.mul(a3));
-                    l0 = l0.add(v0.mul(c0)).add(v1.mul(c1)).add(v2.mul(c2)).add(v3.mul(c3));
-                    l1 = l1.add(w0.mul(c0)).add(w1.mul(c1)).add(w2.mul(c2)).add(w3.mul(c3));
+                    if (fifteen) {
+                        short c0 = xl[k], c1 = xl[k + 1], c2 = xl[k + 2], c3 = xl[k + 3];
+                        l0 = l0.add(v0.mul(c0)).add(v1.mul(c1)).add(v2.mul(c2)).add(v3.mul(c3));
+                        l1 = l1.add(w0.mul(c0)).add(w1.mul(c1)).add(w2.mul(c2)).add(w3.mul(c3));
+                    }
                 }
                 float d = xd[b];
-                // rows 16i..16i+15: 128 H + L widened, as float, times (weight scale * d); the fp16 scales
+                int shift = fifteen ? 7 : 0;
+                // rows 16i..16i+15: 128 H + L (8 bits: H) widened, as float, times (weight scale * d); the fp16 scales
                 // converted in lanes (magnitude moved into place and rescaled by 2^112, sign put back)
                 IntVector e;
                 FloatVector sc;
                 e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
                 sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
                         .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-                f0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 7)
+                f0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, shift)
                         .add((IntVector) l0.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
                         .fma(sc.mul(d), f0);
                 e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base + 32, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
                 sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
                         .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-                f1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 7)
+                f1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, shift)
                         .add((IntVector) l0.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
                         .fma(sc.mul(d), f1);
                 e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base + 64, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
                 sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
                         .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-                f2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 7)
+                f2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, shift)
                         .add((IntVector) l1.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
                         .fma(sc.mul(d), f2);
                 e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base + 96, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
                 sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
                         .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-                f3 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, 7)
+                f3 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, shift)
                         .add((IntVector) l1.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
-                        .fma(sc.mul(d), f3);
-            }
-            int o = outOffset + TILE * t;
-            f0.intoArray(out, o);
-            f1.intoArray(out, o + 16);
-            f2.intoArray(out, o + 32);
-            f3.intoArray(out, o + 48);
-        }
-    }
-
-    /** {@link #tilesFifteenBit} with x's 8-bit form: no low part. */
-    private void tilesEightBit(int t0, int t1, Activations x, float[] out, int outOffset) {
-        MemorySegment s = data;
-        short[] xh = x.high;
-        float[] xd = x.scales;
-        int blocks = cols / BLOCK;
-        for (int t = t0; t < t1; t++) {
-            FloatVector f0 = FloatVector.zero(F), f1 = FloatVector.zero(F), f2 = FloatVector.zero(F), f3 = FloatVector.zero(F);
-            long base = (long) t * blocks * TILE_BLOCK_BYTES;
-            for (int b = 0; b < blocks; b++, base += TILE_BLOCK_BYTES) {
-                // h*: rows 0..31 and 32..63 against x, summed over the block in 16 bits
-                ShortVector h0 = ShortVector.zero(S), h1 = ShortVector.zero(S);
-                long q = base + SCALE_BYTES;
-                for (int k = BLOCK * b, end = k + BLOCK; k < end; k += 4, q += 2 * HALF_BYTES) {
-                    ShortVector v = ShortVector.fromMemorySegment(S, s, q, ByteOrder.LITTLE_ENDIAN);
-                    ShortVector w = ShortVector.fromMemorySegment(S, s, q + HALF_BYTES, ByteOrder.LITTLE_ENDIAN);
-                    ShortVector v0 = v.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
-                    ShortVector v1 = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12);
-                    ShortVector v2 = v.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12);
-                    ShortVector v3 = v.lanewise(VectorOperators.ASHR, 12);
-                    ShortVector w0 = w.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
-                    ShortVector w1 = w.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 12);
-                    ShortVector w2 = w.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 12);
-                    ShortVector w3 = w.lanewise(VectorOperators.ASHR, 12);
-                    short a0 = xh[k], a1 = xh[k + 1], a2 = xh[k + 2], a3 = xh[k + 3];
-                    h0 = h0.add(v0.mul(a0)).add(v1.mul(a1)).add(v2.mul(a2)).add(v3.mul(a3));
-                    h1 = h1.add(w0.mul(a0)).add(w1.mul(a1)).add(w2.mul(a2)).add(w3.mul(a3));
-                }
-                float d = xd[b];
-                // rows 16i..16i+15: H widened, as float, times (weight scale * d); the fp16 scales
-                // converted in lanes (magnitude moved into place and rescaled by 2^112, sign put back)
-                IntVector e;
-                FloatVector sc;
-                e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-                sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
-                        .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-                f0 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
-                        .fma(sc.mul(d), f0);
-                e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base + 32, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-                sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
-                        .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-                f1 = ((IntVector) h0.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
-                        .fma(sc.mul(d), f1);
-                e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base + 64, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-                sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
-                        .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-                f2 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
-                        .fma(sc.mul(d), f2);
-                e = (IntVector) ShortVector.fromMemorySegment(HALVES, s, base + 96, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
-                sc = e.and(HALF_MAGNITUDE).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(HALF_EXPONENT_SHIFT)
-                        .reinterpretAsInts().or(e.and(HALF_SIGN).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-                f3 = ((IntVector) h1.convertShape(VectorOperators.S2I, I, 1)).convert(VectorOperators.I2F, 0).reinterpretAsFloats()
                         .fma(sc.mul(d), f3);
             }
             int o = outOffset + TILE * t;
