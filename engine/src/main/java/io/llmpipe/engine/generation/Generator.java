@@ -116,11 +116,13 @@ public final class Generator {
             decode(List.of(one), new int[] {step % vocab}, logits);
         }
         List<Sequence> eight = new ArrayList<>();
+        int[] tokens = new int[8];
         for (int i = 0; i < 8; i++) {
             eight.add(newSequence());
+            tokens[i] = i % vocab;
         }
         for (int step = 0; step < 2 && config.contextLength() > step; step++) {
-            decode(eight, new int[] {0, 1 % vocab, 2 % vocab, 3 % vocab, 4 % vocab, 5 % vocab, 6 % vocab, 7 % vocab}, logits);
+            decode(eight, tokens, logits);
         }
         return (System.nanoTime() - t0) / 1_000_000;
     }
